@@ -1,0 +1,1 @@
+"""Benchmarks behind ``madoguchi bench``; see ``madoguchi.cli.bench`` for the module contract."""

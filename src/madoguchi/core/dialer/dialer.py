@@ -1,0 +1,366 @@
+"""The dialer: picks the next records of a campaign, checks them, and turns results into retries.
+
+Sans-I/O like the routing engine: the caller passes ``now`` and carries out the
+:class:`~madoguchi.core.dialer.events.DialPlaced` events (telephony places the call, the
+simulator draws an outcome) and reports back with :meth:`Dialer.dial_result`,
+:meth:`Dialer.connected`, :meth:`Dialer.abandoned` and :meth:`Dialer.disposition`. How many
+dials to place comes from the campaign's :class:`~madoguchi.core.dialer.pacing.Pacer`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import deque
+from collections.abc import Iterable
+from datetime import date
+
+from madoguchi.core.config import is_holiday, local_datetime
+from madoguchi.core.dialer.campaign import Campaign, CampaignStatus, DialOutcome
+from madoguchi.core.dialer.dnc import DncEntry, DoNotCallRegistry
+from madoguchi.core.dialer.events import (
+    AttemptScheduled,
+    CallbackScheduled,
+    DialBlocked,
+    DialPlaced,
+    DialResulted,
+    DoNotCallAdded,
+    OutboundAbandoned,
+    OutboundConnected,
+    OutboundDispositioned,
+    RecordClosed,
+)
+from madoguchi.core.dialer.lists import ListRecord
+from madoguchi.core.dialer.pacing import Pacer, PacingState
+from madoguchi.core.events import Event
+
+#: Dispositions that close the record for good and, for ``refused``, add the number to the
+#: tenant's do-not-call list (特定商取引法 Art. 17: no re-solicitation after a refusal).
+CLOSING_DISPOSITIONS = {"sale", "appointment", "refused", "wrong_number", "completed"}
+
+
+class DialerError(ValueError):
+    """A command about an unknown dial or record."""
+
+
+class Dialer:
+    """One campaign's list, its pacing and its retry rules."""
+
+    def __init__(
+        self,
+        campaign: Campaign,
+        pacer: Pacer,
+        dnc: DoNotCallRegistry | None = None,
+        records: Iterable[ListRecord] = (),
+    ) -> None:
+        self.campaign = campaign
+        self.pacer = pacer
+        self.dnc = dnc if dnc is not None else DoNotCallRegistry()
+        self.status = campaign.status
+        self.records: dict[str, ListRecord] = {}
+        self._fresh: deque[str] = deque()
+        self._retries: list[tuple[float, int, str]] = []
+        self._callbacks: list[tuple[float, int, str]] = []
+        self._seq = itertools.count()
+        self._dials: dict[str, tuple[str, float]] = {}
+        """dial id -> (record id, placed at)"""
+        self._dial_seq = itertools.count(1)
+        self._dials_today: tuple[date | None, int] = (None, 0)
+        self.add_records(records)
+
+    # -- list ----------------------------------------------------------------------------
+
+    def add_records(self, records: Iterable[ListRecord]) -> None:
+        """Add records to the campaign's list (fresh ones are dialled first in best hours)."""
+        for record in records:
+            self.records[record.id] = record
+            if record.closed is None:
+                if record.callback_at is not None:
+                    heapq.heappush(
+                        self._callbacks, (record.callback_at, next(self._seq), record.id)
+                    )
+                elif record.attempts == 0:
+                    self._fresh.append(record.id)
+                else:
+                    heapq.heappush(
+                        self._retries, (record.next_attempt_at, next(self._seq), record.id)
+                    )
+
+    def start(self) -> None:
+        """Start or resume dialling."""
+        self.status = CampaignStatus.RUNNING
+
+    def pause(self) -> None:
+        """Stop placing new dials; dials in flight finish."""
+        self.status = CampaignStatus.PAUSED
+
+    def stop(self) -> None:
+        """End the campaign."""
+        self.status = CampaignStatus.STOPPED
+
+    @property
+    def outstanding(self) -> int:
+        """Dials placed and not yet resulted."""
+        return len(self._dials)
+
+    def remaining(self) -> int:
+        """Records still open."""
+        return sum(1 for r in self.records.values() if r.closed is None)
+
+    # -- calling window ------------------------------------------------------------------
+
+    def in_window(self, record: ListRecord, now: float) -> bool:
+        """Whether ``now`` is inside the calling window in the callee's time zone."""
+        local = local_datetime(now, record.timezone or self.campaign.timezone)
+        if self.campaign.national_holidays_closed and is_holiday("JP", local.date()):
+            return False
+        minute = local.hour * 60 + local.minute
+        return any(r.contains(minute) for r in self.campaign.calling_window[local.weekday()])
+
+    def _in_preferred(self, now: float) -> bool:
+        if not self.campaign.preferred_window:
+            return False
+        local = local_datetime(now, self.campaign.timezone)
+        minute = local.hour * 60 + local.minute
+        return any(r.contains(minute) for r in self.campaign.preferred_window)
+
+    # -- dialling ------------------------------------------------------------------------
+
+    def place_dials(self, now: float, state: PacingState) -> list[Event]:
+        """Ask the pacer how many dials are wanted and place them (checked one by one)."""
+        if self.status is not CampaignStatus.RUNNING:
+            return []
+        wanted = self.pacer.dials_wanted(state)
+        events: list[Event] = []
+        while wanted > 0:
+            record = self._next_due(now)
+            if record is None:
+                break
+            placed = self._dial(record, now)
+            events.append(placed)
+            if isinstance(placed, DialPlaced):
+                wanted -= 1
+        return events
+
+    def dial_record(self, record_id: str, now: float, agent_id: str | None = None) -> Event:
+        """Dial one record now (preview mode, or a callback to a named agent)."""
+        record = self._record(record_id)
+        return self._dial(record, now, agent_id)
+
+    def next_preview(self, now: float) -> ListRecord | None:
+        """The record an agent in preview mode should see next (not yet dialled)."""
+        record = self._next_due(now)
+        if record is not None:  # put it back: previewing does not consume it
+            heapq.heappush(self._retries, (now, next(self._seq), record.id))
+        return record
+
+    def _next_due(self, now: float) -> ListRecord | None:
+        if self._callbacks and self._callbacks[0][0] <= now:
+            return self.records[heapq.heappop(self._callbacks)[2]]
+        prefer_fresh = self._in_preferred(now) or not (self._retries and self._retries[0][0] <= now)
+        if prefer_fresh and self._fresh:
+            return self.records[self._fresh.popleft()]
+        if self._retries and self._retries[0][0] <= now:
+            return self.records[heapq.heappop(self._retries)[2]]
+        if self._fresh:
+            return self.records[self._fresh.popleft()]
+        return None
+
+    def _dial(self, record: ListRecord, now: float, agent_id: str | None = None) -> Event:
+        campaign = self.campaign
+        reason = self._block_reason(record, now)
+        if reason is not None:
+            if reason in {"outside_window", "daily_cap"}:
+                # not the record's fault: try again later
+                heapq.heappush(self._retries, (now + 15 * 60.0, next(self._seq), record.id))
+            else:
+                record.closed = reason
+            return DialBlocked(
+                at=now,
+                campaign=campaign.id,
+                tenant=campaign.tenant,
+                record_id=record.id,
+                number=record.number,
+                reason=reason,
+            )
+        record.attempts += 1
+        record.callback_at = None
+        dial_id = f"{campaign.id}-d{next(self._dial_seq)}"
+        self._dials[dial_id] = (record.id, now)
+        day = local_datetime(now, campaign.timezone).date()
+        today, count = self._dials_today
+        self._dials_today = (day, (count if today == day else 0) + 1)
+        return DialPlaced(
+            at=now,
+            dial_id=dial_id,
+            campaign=campaign.id,
+            tenant=campaign.tenant,
+            record_id=record.id,
+            number=record.number,
+            attempt=record.attempts,
+            agent_id=agent_id or record.callback_agent,
+        )
+
+    def _block_reason(self, record: ListRecord, now: float) -> str | None:
+        campaign = self.campaign
+        if record.closed is not None:
+            return record.closed
+        if self.dnc.blocking(campaign.tenant, campaign.id, record.number) is not None:
+            return "do_not_call"
+        if record.attempts >= campaign.max_attempts:
+            return "max_attempts"
+        if not self.in_window(record, now):
+            return "outside_window"
+        if campaign.daily_cap is not None:
+            today, count = self._dials_today
+            if (
+                today == local_datetime(now, campaign.timezone).date()
+                and count >= campaign.daily_cap
+            ):
+                return "daily_cap"
+        return None
+
+    # -- results -------------------------------------------------------------------------
+
+    def dial_result(self, dial_id: str, outcome: DialOutcome, now: float) -> list[Event]:
+        """The dial ended ringing with ``outcome``; schedules a retry where the rules say."""
+        try:
+            record_id, placed_at = self._dials.pop(dial_id)
+        except KeyError as err:
+            raise DialerError(f"unknown dial {dial_id}") from err
+        record = self.records[record_id]
+        record.last_outcome = outcome.value
+        ring_s = now - placed_at
+        self.pacer.observe_dial(ring_s, outcome is DialOutcome.ANSWERED)
+        events: list[Event] = [
+            DialResulted(
+                at=now,
+                dial_id=dial_id,
+                campaign=self.campaign.id,
+                record_id=record_id,
+                outcome=outcome,
+                ring_s=ring_s,
+            )
+        ]
+        if outcome is not DialOutcome.ANSWERED:
+            events.extend(self._schedule_retry(record, outcome, now))
+        return events
+
+    def _schedule_retry(self, record: ListRecord, outcome: DialOutcome, now: float) -> list[Event]:
+        delay = self.campaign.retry_delay(outcome)
+        if delay is None or record.attempts >= self.campaign.max_attempts:
+            reason = outcome.value if delay is None else "max_attempts"
+            record.closed = reason
+            return [
+                RecordClosed(at=now, campaign=self.campaign.id, record_id=record.id, reason=reason)
+            ]
+        record.next_attempt_at = now + delay
+        heapq.heappush(self._retries, (record.next_attempt_at, next(self._seq), record.id))
+        return [
+            AttemptScheduled(
+                at=now,
+                campaign=self.campaign.id,
+                record_id=record.id,
+                due=record.next_attempt_at,
+                reason=outcome.value,
+            )
+        ]
+
+    def connected(
+        self, dial_id: str, record_id: str, agent_id: str, wait_s: float, now: float
+    ) -> Event:
+        """An answered callee reached ``agent_id`` after ``wait_s``."""
+        self.pacer.observe_connect(abandoned=False)
+        return OutboundConnected(
+            at=now,
+            dial_id=dial_id,
+            campaign=self.campaign.id,
+            record_id=record_id,
+            agent_id=agent_id,
+            wait_s=wait_s,
+        )
+
+    def abandoned(self, dial_id: str, record_id: str, now: float) -> list[Event]:
+        """An answered callee found no agent within the connect rule (recorded message played);
+        the record is retried later like a no-answer."""
+        self.pacer.observe_connect(abandoned=True)
+        record = self._record(record_id)
+        events: list[Event] = [
+            OutboundAbandoned(
+                at=now, dial_id=dial_id, campaign=self.campaign.id, record_id=record_id
+            )
+        ]
+        events.extend(self._schedule_retry(record, DialOutcome.NO_ANSWER, now))
+        return events
+
+    def handled(self, seconds: float) -> None:
+        """An agent finished an outbound contact (talk + wrap-up) of ``seconds``."""
+        self.pacer.observe_handle(seconds)
+
+    def disposition(
+        self,
+        record_id: str,
+        agent_id: str,
+        code: str,
+        now: float,
+        *,
+        notes: str = "",
+        callback_at: float | None = None,
+        callback_agent: str | None = None,
+        appointment_at: float | None = None,
+        appointment_rep: str | None = None,
+    ) -> list[Event]:
+        """The agent's result of the conversation: closes, schedules a callback, or adds the
+        number to the do-not-call list (``refused``)."""
+        record = self._record(record_id)
+        campaign = self.campaign
+        events: list[Event] = [
+            OutboundDispositioned(
+                at=now,
+                campaign=campaign.id,
+                record_id=record_id,
+                agent_id=agent_id,
+                disposition=code,
+                notes=notes,
+                appointment_at=appointment_at,
+                appointment_rep=appointment_rep,
+            )
+        ]
+        if code == "refused":
+            self.dnc.add(DncEntry(record.number, campaign.tenant, None, "refused", now, agent_id))
+            events.append(
+                DoNotCallAdded(
+                    at=now,
+                    tenant=campaign.tenant,
+                    number=record.number,
+                    reason="refused",
+                    added_by=agent_id,
+                )
+            )
+        if code == "callback":
+            if callback_at is None:
+                raise DialerError("a callback needs its time")
+            record.callback_at = callback_at
+            record.callback_agent = callback_agent
+            heapq.heappush(self._callbacks, (callback_at, next(self._seq), record.id))
+            events.append(
+                CallbackScheduled(
+                    at=now,
+                    campaign=campaign.id,
+                    record_id=record_id,
+                    due=callback_at,
+                    agent_id=callback_agent,
+                )
+            )
+        elif code in CLOSING_DISPOSITIONS:
+            record.closed = code
+            events.append(
+                RecordClosed(at=now, campaign=campaign.id, record_id=record_id, reason=code)
+            )
+        return events
+
+    def _record(self, record_id: str) -> ListRecord:
+        try:
+            return self.records[record_id]
+        except KeyError as err:
+            raise DialerError(f"unknown record {record_id}") from err

@@ -1,0 +1,58 @@
+"""Evaluation of condition nodes' tests against the contact and the center."""
+
+from __future__ import annotations
+
+from madoguchi.core.config import is_holiday, local_datetime
+from madoguchi.core.flows.environment import FlowEnvironment
+from madoguchi.core.flows.model import Condition
+
+
+def holds(
+    condition: Condition,
+    variables: dict[str, str],
+    environment: FlowEnvironment | None,
+    now: float,
+) -> bool:
+    """Whether ``condition`` is true now; a figure or calendar that is unknown makes it false."""
+    kind = condition.kind
+    if kind == "attribute":
+        value = variables.get(condition.name)
+        if value is None:
+            return False
+        if condition.equals is not None and value != condition.equals:
+            return False
+        return not condition.one_of or value in condition.one_of
+    if kind == "exists":
+        return bool(variables.get(condition.name))
+    if kind == "channel":
+        return variables.get("channel") == condition.equals
+    if kind == "language":
+        return variables.get("language") == condition.equals
+    if kind == "all":
+        return all(holds(p, variables, environment, now) for p in condition.parts)
+    if kind == "any":
+        return any(holds(p, variables, environment, now) for p in condition.parts)
+    if kind == "not":
+        return not holds(condition.parts[0], variables, environment, now)
+    if environment is None:
+        return False
+    if kind == "ewt_above":
+        wait = environment.estimated_wait(condition.queue, now)
+        return wait is not None and wait > condition.number
+    if kind == "agents_available_below":
+        count = environment.agents_available(condition.queue, now)
+        return count is not None and count < condition.number
+    calendar = environment.calendar(condition.calendar)
+    if calendar is None:
+        return False
+    if kind == "open":
+        return calendar.is_open(now)
+    day = local_datetime(now, calendar.timezone).date()
+    if kind == "holiday":
+        return is_holiday(calendar.holiday_country, day)
+    if kind == "closure":
+        closure = calendar.closure_on(day)
+        if closure is not None:
+            variables["closure.name"] = closure.name
+        return closure is not None
+    return False

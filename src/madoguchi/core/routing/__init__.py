@@ -1,0 +1,43 @@
+"""The ACD routing core: skills-based routing of contacts to agents, sans I/O.
+
+See docs/dev/routing-api.md for the contract and docs/events.md for the vocabulary.
+"""
+
+from __future__ import annotations
+
+from madoguchi.core.routing import commands, events
+from madoguchi.core.routing.agent_state import TRANSITIONS, AgentTrigger, mermaid_diagram
+from madoguchi.core.routing.engine import RoutingEngine
+from madoguchi.core.routing.errors import (
+    AgentUnavailable,
+    ContactNotConnected,
+    DuplicateContact,
+    InvalidCommand,
+    InvalidTransition,
+    NotOfferedToAgent,
+    RoutingError,
+    UnknownAgent,
+    UnknownContact,
+    UnknownName,
+    UnknownQueue,
+)
+
+__all__ = [
+    "TRANSITIONS",
+    "AgentTrigger",
+    "AgentUnavailable",
+    "ContactNotConnected",
+    "DuplicateContact",
+    "InvalidCommand",
+    "InvalidTransition",
+    "NotOfferedToAgent",
+    "RoutingEngine",
+    "RoutingError",
+    "UnknownAgent",
+    "UnknownContact",
+    "UnknownName",
+    "UnknownQueue",
+    "commands",
+    "events",
+    "mermaid_diagram",
+]

@@ -1,0 +1,189 @@
+"""Commands the routing engine accepts: one small frozen dataclass per request.
+
+A command is a request, not a fact: the engine may refuse it with a
+:class:`~madoguchi.core.routing.errors.RoutingError` (and then changes nothing). What it does
+accept comes back as events (:mod:`madoguchi.core.routing.events`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from madoguchi.core.model import AgentState, Contact, EndReason, SkillRequirement, WorkMode
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLogin:
+    """An agent signs in: NOT_READY("login"), or AVAILABLE when ``available``."""
+
+    agent_id: str
+    work_mode: WorkMode | None = None
+    """None keeps the configured work mode."""
+    available: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLogout:
+    """An agent signs out (allowed while AVAILABLE, NOT_READY or in after-contact work)."""
+
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetAgentState:
+    """The agent asks to be AVAILABLE or NOT_READY (with a reason code).
+
+    NOT_READY asked while on a contact takes effect when the agent's work ends.
+    """
+
+    agent_id: str
+    state: AgentState
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SetWorkMode:
+    """Inbound, outbound or blended work (コールブレンディング)."""
+
+    agent_id: str
+    work_mode: WorkMode
+
+
+@dataclass(frozen=True, slots=True)
+class EnqueueContact:
+    """The contact waits in ``queue_id`` for an agent.
+
+    ``priority`` None means the queue's priority plus ``contact.priority``; ``skills`` None means
+    ``contact.skills`` when it has any, else the queue's default skills.
+    """
+
+    contact: Contact
+    queue_id: str
+    priority: int | None = None
+    skills: tuple[SkillRequirement, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectContact:
+    """Connect a contact straight to an agent (an answered outbound or callback dial).
+
+    The agent must be AVAILABLE, or RESERVED by the dialer. No queue wait, no offer.
+    """
+
+    contact: Contact
+    agent_id: str
+    queue_id: str | None = None
+    """The queue (campaign queue) whose after-contact work and reports apply."""
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptOffer:
+    """The agent answers the contact offered to them."""
+
+    contact_id: str
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RejectOffer:
+    """The agent declines the offer: the contact returns to its place, the agent NOT_READY."""
+
+    contact_id: str
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AbandonContact:
+    """The customer left while queued or offered (放棄呼)."""
+
+    contact_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class EndContact:
+    """The conversation is over; the agent enters after-contact work."""
+
+    contact_id: str
+    reason: EndReason = EndReason.COMPLETED
+
+
+@dataclass(frozen=True, slots=True)
+class CompleteWrapUp:
+    """The agent finishes after-contact work (後処理) for a contact, with a disposition."""
+
+    agent_id: str
+    contact_id: str
+    disposition: str | None = None
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TransferContact:
+    """Move a connected contact to a queue, a named agent, or the agent's team supervisor.
+
+    Exactly one of ``to_queue``, ``to_agent`` and ``to_supervisor`` is given.
+    """
+
+    contact_id: str
+    to_queue: str | None = None
+    to_agent: str | None = None
+    to_supervisor: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HoldContact:
+    """The agent puts the customer on hold (保留)."""
+
+    contact_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeContact:
+    """The agent takes the customer off hold."""
+
+    contact_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestCallback:
+    """A queued customer asks to be called back: the request keeps the place in line."""
+
+    contact_id: str
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReserveAgent:
+    """The dialer holds an AVAILABLE outbound or blended agent for a campaign."""
+
+    agent_id: str
+    campaign_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseAgent:
+    """The dialer gives a reserved agent back."""
+
+    agent_id: str
+
+
+RoutingCommand = (
+    AgentLogin
+    | AgentLogout
+    | SetAgentState
+    | SetWorkMode
+    | EnqueueContact
+    | ConnectContact
+    | AcceptOffer
+    | RejectOffer
+    | AbandonContact
+    | EndContact
+    | CompleteWrapUp
+    | TransferContact
+    | HoldContact
+    | ResumeContact
+    | RequestCallback
+    | ReserveAgent
+    | ReleaseAgent
+)
+"""Every command :meth:`RoutingEngine.receive` accepts."""

@@ -1,0 +1,350 @@
+"""The routing engine's live state, changed only by applying routing events.
+
+:class:`RoutingState` holds agents, contacts, waiting lines, ready agents and timers, and
+:meth:`RoutingState.apply` folds one event into them. The engine (:mod:`.engine`) decides which
+events a command or a timer produces and applies each as it emits it; replaying the event log
+through :meth:`apply` therefore rebuilds exactly the same state (used on restart).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from madoguchi.core.config import CenterConfig, QueueConfig
+from madoguchi.core.events import Event
+from madoguchi.core.model import (
+    EXCLUSIVE_CHANNELS,
+    AgentState,
+    ContactState,
+    Direction,
+    SkillRequirement,
+)
+from madoguchi.core.routing import events as ev
+from madoguchi.core.routing.agents import LiveAgent, ReadyAgents
+from madoguchi.core.routing.queues import LiveContact, Requirement, WaitingLines
+from madoguchi.core.routing.timers import TimerKind, Timers
+
+DEFAULT_HANDLE_S = 180.0
+"""Handle time assumed for a queue's wait estimate before any contact was handled there."""
+HANDLE_SMOOTHING = 0.1
+"""Weight of the newest handle time in a queue's moving average."""
+
+
+class RoutingState:
+    """Agents, contacts, lines and timers; see the module docstring."""
+
+    def __init__(self, config: CenterConfig) -> None:
+        self.config = config
+        self.queues: dict[str, QueueConfig] = {q.id: q for q in config.queues}
+        self.aging_per_s: dict[str, float] = {
+            q.id: q.aging_per_minute / 60.0 for q in config.queues
+        }
+        self.skill_bits: dict[str, int] = {}
+        for skill in config.skills:
+            self._bit(skill.id)
+        self.agents: dict[str, LiveAgent] = {}
+        for order, agent_config in enumerate(config.agents):
+            mask = 0
+            for name, _level in agent_config.skills:
+                mask |= self._bit(name)
+            self.agents[agent_config.id] = LiveAgent(agent_config, order, mask)
+        self.queue_agents: dict[str, tuple[LiveAgent, ...]] = {
+            q.id: tuple(a for a in self.agents.values() if _meets(a, q.skills))
+            for q in config.queues
+        }
+        self.contacts: dict[str, LiveContact] = {}
+        self.ended: set[str] = set()
+        self.lines = WaitingLines()
+        self.ready = ReadyAgents()
+        self.timers = Timers()
+        self.round_robin_last: dict[str, int] = {}
+        self.dialer_reserved: dict[str, LiveAgent] = {}
+        self.handle_average: dict[str, float] = {}
+        self._appliers: dict[type[Event], Callable[[Any], None]] = {
+            ev.ContactQueued: self._queued,
+            ev.ContactOffered: self._offered,
+            ev.ContactOfferTimedOut: self._offer_returned,
+            ev.ContactOfferRejected: self._offer_returned,
+            ev.ContactConnected: self._connected,
+            ev.ContactAbandoned: self._abandoned,
+            ev.ContactOverflowed: self._overflowed,
+            ev.ContactTransferred: self._transferred,
+            ev.ContactHeld: self._held,
+            ev.ContactResumed: self._resumed,
+            ev.ContactEnded: self._ended,
+            ev.ContactWrappedUp: self._wrapped_up,
+            ev.CallbackRequested: self._callback,
+            ev.AgentStateChanged: self._agent_state,
+            ev.AgentNotReadyRequested: self._not_ready_requested,
+            ev.AgentWorkModeChanged: self._work_mode,
+            ev.AgentReserved: self._reserved,
+            ev.AgentReleased: self._released,
+        }
+
+    # ----------------------------------------------------------------- public
+    def apply(self, event: Event) -> None:
+        """Fold one routing event into the state (other events are ignored)."""
+        applier = self._appliers.get(type(event))
+        if applier is not None:
+            applier(event)
+
+    def mask_of(self, reqs: tuple[Requirement, ...]) -> int:
+        """The bit mask of the skill names in ``reqs``."""
+        mask = 0
+        for name, _level in reqs:
+            mask |= self._bit(name)
+        return mask
+
+    def acw_seconds(self, queue_id: str) -> float:
+        """After-contact work time of a queue (0 without a queue)."""
+        queue = self.queues.get(queue_id)
+        return queue.after_contact_work_s if queue is not None else 0.0
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state as plain data (for comparing a rebuilt engine with the original)."""
+        return {
+            "agents": {
+                a.id: {
+                    "state": a.state.value,
+                    "reason": a.reason,
+                    "since": a.state_since,
+                    "work_mode": a.work_mode.value,
+                    "offer": a.offer,
+                    "active": list(a.active),
+                    "wrapups": dict(a.wrapups),
+                    "pending": a.pending_reason,
+                    "campaign": a.campaign,
+                    "ready": a.ready,
+                }
+                for a in self.agents.values()
+            },
+            "ready_order": [*self.ready.inbound_all, "|", *self.ready.outbound_all],
+            "lines": {q: self.lines.in_order(q) for q in self.queues},
+            "contacts": {
+                c.id: {
+                    "state": c.state.value,
+                    "queue": c.queue_id,
+                    "agent": c.agent_id,
+                    "offered_to": c.offered_to,
+                    "entry": c.entry,
+                    "callback": c.callback_number,
+                    "wait_started_at": c.wait_started_at,
+                    "hold_s": c.hold_s,
+                }
+                for c in self.contacts.values()
+            },
+            "ended": sorted(self.ended),
+            "timers": self.timers.pending(),
+            "round_robin": dict(self.round_robin_last),
+            "handle_average": dict(self.handle_average),
+        }
+
+    # ---------------------------------------------------------------- helpers
+    def _bit(self, skill: str) -> int:
+        bit = self.skill_bits.get(skill)
+        if bit is None:
+            bit = self.skill_bits[skill] = 1 << len(self.skill_bits)
+        return bit
+
+    def _agent_lost_contact(self, agent: LiveAgent, contact: LiveContact, at: float) -> None:
+        channel = agent.active.pop(contact.id, None)
+        if channel is not None:
+            agent.counts[channel] -= 1
+            agent.exclusive = False
+        held = contact.hold_s + (at - contact.held_since if contact.held_since is not None else 0)
+        agent.wrapups[contact.id] = (contact.queue_id, at, at - contact.connected_at, held)
+        agent.acw_queue = contact.queue_id
+        contact.agent_id = None
+        contact.held_since = None
+        self.ready.refresh(agent)
+
+    # --------------------------------------------------------------- appliers
+    def _queued(self, e: ev.ContactQueued) -> None:
+        contact = self.contacts.get(e.contact_id)
+        mask = self.mask_of(e.skills)
+        if contact is None:
+            inbound = e.direction != Direction.OUTBOUND
+            contact = self.contacts[e.contact_id] = LiveContact(e, mask, inbound)
+        else:
+            contact.origin = e
+            contact.queue_id = e.queue_id
+            contact.reqs = e.skills
+            contact.mask = mask
+            contact.high_reqs = tuple(r for r in e.skills if r[1] > 1)
+            contact.wait_started_at = e.wait_started_at
+            contact.entered_queue_at = e.at
+            contact.entry = None
+        if e.via == ev.QueueEntry.DIRECT:
+            return
+        aging = self.aging_per_s.get(e.queue_id, 0.0)
+        entry = self.lines.new_entry(e.priority - aging * e.wait_started_at, e.contact_id)
+        self.lines.insert(contact, entry, aging)
+        queue = self.queues[e.queue_id]
+        if queue.max_wait_s is not None and contact.callback_number is None:
+            contact.overflow_due = e.at + queue.max_wait_s
+            self.timers.set(TimerKind.MAX_WAIT, contact.id, contact.overflow_due)
+        else:
+            contact.overflow_due = None
+
+    def _offered(self, e: ev.ContactOffered) -> None:
+        contact = self.contacts[e.contact_id]
+        agent = self.agents[e.agent_id]
+        self.lines.remove(contact)
+        contact.state = ContactState.OFFERED
+        contact.offered_to = agent.id
+        contact.offer_direct = e.direct
+        self.timers.set(TimerKind.OFFER, contact.id, e.timeout_at)
+        agent.offer = contact.id
+        if not e.direct:
+            self.round_robin_last[e.queue_id] = agent.order
+        self.ready.refresh(agent)
+
+    def _offer_returned(self, e: ev.ContactOfferTimedOut | ev.ContactOfferRejected) -> None:
+        contact = self.contacts[e.contact_id]
+        agent = self.agents[e.agent_id]
+        self.timers.cancel(TimerKind.OFFER, contact.id)
+        agent.offer = None
+        contact.offered_to = None
+        if not contact.offer_direct and contact.entry is not None:
+            aging = self.aging_per_s.get(contact.queue_id, 0.0)
+            self.lines.insert(contact, contact.entry, aging)
+            if contact.overflow_due is not None:
+                self.timers.set(TimerKind.MAX_WAIT, contact.id, contact.overflow_due)
+        else:
+            contact.state = ContactState.IN_FLOW
+        contact.offer_direct = False
+        self.ready.refresh(agent)
+
+    def _connected(self, e: ev.ContactConnected) -> None:
+        contact = self.contacts[e.contact_id]
+        agent = self.agents[e.agent_id]
+        self.lines.remove(contact)
+        self.timers.cancel(TimerKind.OFFER, contact.id)
+        self.timers.cancel(TimerKind.MAX_WAIT, contact.id)
+        contact.state = ContactState.CONNECTED
+        contact.agent_id = agent.id
+        contact.connected_at = e.at
+        contact.offered_to = None
+        contact.offer_direct = False
+        contact.callback_number = None
+        contact.overflow_due = None
+        contact.hold_s = 0.0
+        contact.held_since = None
+        if agent.offer == contact.id:
+            agent.offer = None
+        agent.active[contact.id] = contact.channel
+        agent.counts[contact.channel] = agent.counts.get(contact.channel, 0) + 1
+        if contact.channel in EXCLUSIVE_CHANNELS:
+            agent.exclusive = True
+        if agent.campaign is not None:
+            agent.campaign = None
+            self.dialer_reserved.pop(agent.id, None)
+        self.ready.refresh(agent)
+
+    def _abandoned(self, e: ev.ContactAbandoned) -> None:
+        contact = self.contacts[e.contact_id]
+        self._withdraw(contact)
+
+    def _withdraw(self, contact: LiveContact) -> None:
+        self.lines.remove(contact)
+        contact.entry = None
+        self.timers.cancel(TimerKind.OFFER, contact.id)
+        self.timers.cancel(TimerKind.MAX_WAIT, contact.id)
+        contact.overflow_due = None
+        if contact.offered_to is not None:
+            agent = self.agents[contact.offered_to]
+            if agent.offer == contact.id:
+                agent.offer = None
+            contact.offered_to = None
+            self.ready.refresh(agent)
+        contact.state = ContactState.IN_FLOW
+
+    def _overflowed(self, e: ev.ContactOverflowed) -> None:
+        contact = self.contacts[e.contact_id]
+        if e.treatment == "callback":
+            return
+        self._withdraw(contact)
+
+    def _transferred(self, e: ev.ContactTransferred) -> None:
+        contact = self.contacts[e.contact_id]
+        agent = self.agents[e.from_agent]
+        self._agent_lost_contact(agent, contact, e.at)
+        contact.state = ContactState.IN_FLOW
+        contact.entry = None
+        contact.wait_started_at = e.at
+
+    def _held(self, e: ev.ContactHeld) -> None:
+        self.contacts[e.contact_id].held_since = e.at
+
+    def _resumed(self, e: ev.ContactResumed) -> None:
+        contact = self.contacts[e.contact_id]
+        contact.hold_s += e.held_s
+        contact.held_since = None
+
+    def _ended(self, e: ev.ContactEnded) -> None:
+        contact = self.contacts.pop(e.contact_id)
+        self._withdraw(contact)
+        if contact.agent_id is not None:
+            self._agent_lost_contact(self.agents[contact.agent_id], contact, e.at)
+        contact.state = ContactState.ENDED
+        self.ended.add(contact.id)
+
+    def _wrapped_up(self, e: ev.ContactWrappedUp) -> None:
+        agent = self.agents[e.agent_id]
+        pending = agent.wrapups.pop(e.contact_id, None)
+        if pending is not None:
+            handled = pending[2] + e.acw_s
+            before = self.handle_average.get(e.queue_id)
+            self.handle_average[e.queue_id] = (
+                handled if before is None else before + HANDLE_SMOOTHING * (handled - before)
+            )
+
+    def _callback(self, e: ev.CallbackRequested) -> None:
+        contact = self.contacts[e.contact_id]
+        self.lines.mark_callback(contact)
+        contact.callback_number = e.number
+        contact.overflow_due = None
+        self.timers.cancel(TimerKind.MAX_WAIT, contact.id)
+
+    def _agent_state(self, e: ev.AgentStateChanged) -> None:
+        agent = self.agents[e.agent_id]
+        agent.state = AgentState(e.state)
+        agent.reason = e.reason
+        agent.state_since = e.at
+        if agent.state in _SETTLED:
+            agent.pending_reason = None
+        if agent.state is AgentState.AFTER_CONTACT_WORK:
+            due = e.at + self.acw_seconds(agent.acw_queue)
+            self.timers.set(TimerKind.AFTER_CONTACT_WORK, agent.id, due)
+        else:
+            self.timers.cancel(TimerKind.AFTER_CONTACT_WORK, agent.id)
+        self.ready.refresh(agent)
+
+    def _not_ready_requested(self, e: ev.AgentNotReadyRequested) -> None:
+        agent = self.agents[e.agent_id]
+        agent.pending_reason = e.reason
+        self.ready.refresh(agent)
+
+    def _work_mode(self, e: ev.AgentWorkModeChanged) -> None:
+        agent = self.agents[e.agent_id]
+        self.ready.drop(agent)
+        agent.work_mode = e.work_mode
+        self.ready.refresh(agent)
+
+    def _reserved(self, e: ev.AgentReserved) -> None:
+        agent = self.agents[e.agent_id]
+        agent.campaign = e.campaign_id
+        self.dialer_reserved[agent.id] = agent
+
+    def _released(self, e: ev.AgentReleased) -> None:
+        agent = self.agents[e.agent_id]
+        agent.campaign = None
+        self.dialer_reserved.pop(agent.id, None)
+
+
+_SETTLED = frozenset({AgentState.AVAILABLE, AgentState.NOT_READY, AgentState.LOGGED_OUT})
+
+
+def _meets(agent: LiveAgent, needs: tuple[SkillRequirement, ...]) -> bool:
+    return all(agent.levels.get(n.skill, 0) >= n.min_proficiency for n in needs)

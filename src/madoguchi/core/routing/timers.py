@@ -1,0 +1,84 @@
+"""Due times the engine must act on: offer time-outs, queue max-waits, after-contact work.
+
+A heap of ``(due, seq, kind, key)`` with lazy cancelling: each (kind, key) has at most one
+current timer; an entry whose token is no longer current is skipped when popped. Scheduling
+happens only while applying events, so a rebuilt engine has the same timers as the original.
+"""
+
+from __future__ import annotations
+
+import heapq
+from enum import StrEnum
+
+
+class TimerKind(StrEnum):
+    """What a timer is for."""
+
+    OFFER = "offer"
+    """key: contact id."""
+    MAX_WAIT = "max_wait"
+    """key: contact id."""
+    AFTER_CONTACT_WORK = "acw"
+    """key: agent id."""
+
+
+class Timers:
+    """One current due time per (kind, key), earliest first."""
+
+    __slots__ = ("_current", "_heap", "_seq")
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, TimerKind, str]] = []
+        self._current: dict[tuple[TimerKind, str], int] = {}
+        self._seq = 0
+
+    def set(self, kind: TimerKind, key: str, due: float) -> None:
+        """Schedule (or move) the timer (kind, key) to ``due``."""
+        self._seq += 1
+        self._current[kind, key] = self._seq
+        heapq.heappush(self._heap, (due, self._seq, kind, key))
+
+    def cancel(self, kind: TimerKind, key: str) -> None:
+        """Forget the timer (kind, key) if any."""
+        self._current.pop((kind, key), None)
+
+    def due_of(self, kind: TimerKind, key: str) -> float | None:
+        """When (kind, key) is due, or None (linear: for snapshots and tests)."""
+        token = self._current.get((kind, key))
+        if token is None:
+            return None
+        for due, seq, _, _ in self._heap:
+            if seq == token:
+                return due
+        return None
+
+    def next_due(self) -> float | None:
+        """The earliest current due time (drops cancelled heads)."""
+        heap = self._heap
+        current = self._current
+        while heap:
+            due, seq, kind, key = heap[0]
+            if current.get((kind, key)) == seq:
+                return due
+            heapq.heappop(heap)
+        return None
+
+    def pop_due(self, now: float) -> tuple[TimerKind, str, float] | None:
+        """Remove and return the earliest current timer due at or before ``now``."""
+        heap = self._heap
+        current = self._current
+        while heap and heap[0][0] <= now:
+            due, seq, kind, key = heapq.heappop(heap)
+            if current.get((kind, key)) == seq:
+                del current[kind, key]
+                return kind, key, due
+        return None
+
+    def pending(self) -> dict[tuple[str, str], float]:
+        """Every current timer as {(kind, key): due} (for snapshots)."""
+        tokens = {seq: (kind, key) for (kind, key), seq in self._current.items()}
+        return {
+            (str(tokens[seq][0]), tokens[seq][1]): due
+            for due, seq, _, _ in self._heap
+            if seq in tokens and self._current.get(tokens[seq]) == seq
+        }

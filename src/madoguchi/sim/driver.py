@@ -1,0 +1,401 @@
+"""The simulation driver: a virtual clock running the real routing engine through a day.
+
+The driver owns the clock and the simulated people; the routing decisions are the engine's.
+It feeds :class:`~madoguchi.core.routing.RoutingEngine` the same commands the runtime sends —
+``EnqueueContact`` when a caller arrives, ``AcceptOffer`` when an offered agent picks up after
+the ring delay, ``EndContact`` when the conversation's handle time is over, ``AbandonContact``
+when a waiting caller's patience runs out, ``AgentLogin``/``SetAgentState``/``AgentLogout`` as
+shifts, breaks and not-ready spells come — and reacts to the events the engine answers with.
+
+Virtual time: a binary heap of the people's pending actions, the sorted array of first-attempt
+arrivals, and ``engine.next_timer()`` (offer time-outs, after-contact work, overflow, calendar)
+are merged; the earliest goes next. Nothing reads a wall clock, so a day runs as fast as the
+engine can route it and the same seed gives the same events.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from madoguchi.core.config import CenterConfig, local_datetime
+from madoguchi.core.model import AgentState, Contact, Direction, EndReason
+from madoguchi.core.routing import RoutingEngine
+from madoguchi.core.routing import commands as rc
+from madoguchi.core.routing import events as re
+from madoguchi.core.routing.errors import RoutingError
+from madoguchi.sim.arrivals import generate_arrivals
+from madoguchi.sim.behaviour import AgentBehaviour, CallerBehaviour
+from madoguchi.sim.results import ResultCollector, SimResult
+from madoguchi.sim.scenario import Scenario
+from madoguchi.sim.staffing import RosterAction, RosterChange, build_roster
+
+# what a heap entry asks for
+_ARRIVE, _PATIENCE, _ANSWER, _HANG_UP, _WRAP_UP, _ROSTER = range(6)
+_INF = float("inf")
+
+
+class _Call:
+    """A simulated caller's contact as the driver follows it."""
+
+    __slots__ = ("arrived_at", "attempt", "handle_s", "kind", "offered_to", "queue", "waiting")
+
+    def __init__(self, kind: int, queue: str, arrived_at: float, attempt: int, handle_s: float):
+        self.kind = kind
+        self.queue = queue
+        self.arrived_at = arrived_at
+        self.attempt = attempt
+        self.handle_s = handle_s
+        self.waiting = True
+        self.offered_to: str | None = None
+
+
+class Simulation:
+    """One simulated day of ``scenario`` in ``center`` (see the module docstring)."""
+
+    def __init__(self, scenario: Scenario, center: CenterConfig, *, keep_log: bool = False) -> None:
+        self.scenario = scenario
+        seeds = np.random.SeedSequence(scenario.seed).spawn(4)
+        arrival_gen, roster_gen, caller_gen, agent_gen = (np.random.default_rng(s) for s in seeds)
+        self._arrivals = generate_arrivals(scenario, arrival_gen)
+        self._roster = build_roster(scenario, center, roster_gen)
+        known = {a.id for a in center.agents}
+        extra = tuple(a for a in self._roster.agents if a.id not in known)
+        self.center = replace(center, agents=center.agents + extra, _index={})
+        self.engine = RoutingEngine(self.center)
+        self._callers = [
+            CallerBehaviour(kind, scenario.redial, g)
+            for kind, g in zip(scenario.mix, caller_gen.spawn(len(scenario.mix)), strict=True)
+        ]
+        pool_gens = dict(
+            zip(
+                (p.name for p in scenario.pools),
+                agent_gen.spawn(len(scenario.pools)),
+                strict=True,
+            )
+        )
+        behaviours = {p.name: AgentBehaviour(p, pool_gens[p.name]) for p in scenario.pools}
+        self._agent_behaviour = {
+            agent_id: behaviours[pool.name] for agent_id, pool in self._roster.pool_of.items()
+        }
+        timezone = center.timezone
+        self.start = scenario.start_epoch(timezone)
+        self.close = scenario.epoch_at(scenario.close_min, timezone)
+        self.end = self.close + scenario.drain_min * 60.0
+        interval_s = scenario.interval_min * 60.0
+        labels = [
+            local_datetime(self.start + i * interval_s, timezone).strftime("%H:%M")
+            for i in range(scenario.intervals)
+        ]
+        self._collector = ResultCollector(self.start, interval_s, scenario.intervals, labels)
+        self._targets = {q.id: q.service_level.seconds for q in self.center.queues}
+        self._tenants = {q.id: q.tenant for q in self.center.queues}
+        self._heap: list[tuple[float, int, int, Any]] = []
+        self._seq = 0
+        self._calls: dict[str, _Call] = {}
+        self._logged_in: set[str] = set()
+        self._logout_pending: set[str] = set()
+        self._agent_states: dict[str, AgentState] = {}
+        self._answer_now: list[tuple[str, str]] = []
+        self._wrap_ups: set[tuple[str, str]] = set()
+        self._away: dict[str, str] = {}
+        """Agents who should be not ready now (on a break or a not-ready spell), with why."""
+        self._away_asked: set[str] = set()
+        self._next_id = 0
+        self._keep_log = keep_log
+        self.log: list[Any] = []
+        self.commands = 0
+        self.events = 0
+        self.refused: list[tuple[Any, str]] = []
+        self.redials = 0
+        self._timer: float | None = None
+        self._handlers: dict[type[Any], Callable[[Any], None]] = {
+            re.ContactQueued: self._on_queued,
+            re.ContactOffered: self._on_offered,
+            re.ContactConnected: self._on_connected,
+            re.ContactAbandoned: self._on_abandoned,
+            re.ContactEnded: self._on_ended,
+            re.CallbackRequested: self._on_callback,
+            re.AgentStateChanged: self._on_agent_state,
+            re.ContactOfferTimedOut: self._on_offer_lost,
+            re.ContactOfferRejected: self._on_offer_lost,
+            re.ContactWrappedUp: self._on_wrapped_up,
+        }
+        for change in self._roster.changes:
+            self._push(self.start + change.at, _ROSTER, change)
+
+    # -- the loop -------------------------------------------------------------------------
+
+    def run(self, progress: Callable[[float], None] | None = None) -> SimResult:
+        """Run the day to its end (closing time plus the drain) and return the result."""
+        times = (self._arrivals.times + self.start).tolist()
+        count = len(times)
+        index = 0
+        heap = self._heap
+        end = self.end
+        steps = 0
+        while True:
+            next_arrival = times[index] if index < count else _INF
+            next_own = heap[0][0] if heap else _INF
+            timer = self._timer if self._timer is not None else _INF
+            now = min(next_arrival, next_own, timer)
+            if now > end:
+                break
+            if timer <= next_arrival and timer <= next_own:
+                fired = self.engine.handle_timer(now)
+                self._handle(fired)
+                self._timer = self.engine.next_timer()
+                if not fired and self._timer is not None and self._timer <= now:
+                    self._timer = None  # nothing to do yet: wait for the next command
+            elif next_arrival <= next_own:
+                self._arrive(
+                    now,
+                    int(self._arrivals.kinds[index]),
+                    float(self._arrivals.handle_times[index]),
+                    float(self._arrivals.patience[index]),
+                    1,
+                )
+                index += 1
+            else:
+                _, _, what, payload = heapq.heappop(heap)
+                self._act(now, what, payload)
+            steps += 1
+            if progress is not None and steps % 4096 == 0:
+                progress(min(1.0, (now - self.start) / (end - self.start)))
+        if progress is not None:
+            progress(1.0)
+        result = self._collector.result(
+            self.scenario.name,
+            end,
+            commands=self.commands,
+            events=self.events,
+            redials=self.redials,
+        )
+        return replace(result, log=tuple(self.log)) if self._keep_log else result
+
+    def _push(self, at: float, what: int, payload: Any) -> None:
+        self._seq += 1
+        heapq.heappush(self._heap, (at, self._seq, what, payload))
+
+    def _send(self, command: Any, now: float) -> bool:
+        self.commands += 1
+        try:
+            events = self.engine.receive(command, now)
+        except RoutingError as err:
+            self.refused.append((command, str(err)))
+            return False
+        self._handle(events)
+        while self._answer_now:
+            contact_id, agent_id = self._answer_now.pop()
+            self._send(rc.AcceptOffer(contact_id, agent_id), now)
+        self._timer = self.engine.next_timer()
+        return True
+
+    def _handle(self, events: list[Any]) -> None:
+        self.events += len(events)
+        if self._keep_log:
+            self.log.extend(events)
+        handlers = self._handlers
+        for item in events:
+            handler = handlers.get(type(item))
+            if handler is not None:
+                handler(item)
+
+    # -- people's actions -----------------------------------------------------------------
+
+    def _arrive(
+        self, now: float, kind: int, handle_s: float, patience: float, attempt: int
+    ) -> None:
+        spec = self.scenario.mix[kind]
+        self._next_id += 1
+        contact_id = f"sim-{self._next_id}"
+        call = _Call(kind, spec.queue, now, attempt, handle_s)
+        self._calls[contact_id] = call
+        contact = Contact(
+            id=contact_id,
+            channel=spec.channel,
+            direction=Direction.INBOUND,
+            tenant=self._tenants[spec.queue],
+            created_at=now,
+            queue=spec.queue,
+            skills=spec.skills,
+        )
+        self._send(rc.EnqueueContact(contact, spec.queue, spec.priority, spec.skills or None), now)
+        if patience != _INF and call.waiting and contact_id in self._calls:
+            self._push(now + patience, _PATIENCE, contact_id)
+
+    def _act(self, now: float, what: int, payload: Any) -> None:
+        if what == _PATIENCE:
+            call = self._calls.get(payload)
+            if call is not None and call.waiting:
+                self._send(rc.AbandonContact(payload), now)
+        elif what == _ANSWER:
+            contact_id, agent_id = payload
+            call = self._calls.get(contact_id)
+            if call is not None and call.waiting and call.offered_to == agent_id:
+                self._send(rc.AcceptOffer(contact_id, agent_id), now)
+        elif what == _HANG_UP:
+            if payload in self._calls:
+                self._send(rc.EndContact(payload, EndReason.COMPLETED), now)
+        elif what == _WRAP_UP:
+            if payload in self._wrap_ups:  # not already ended by the queue's ACW timer
+                self._send(rc.CompleteWrapUp(*payload), now)
+        elif what == _ARRIVE:
+            kind, attempt = payload
+            caller = self._callers[kind]
+            self.redials += 1
+            self._arrive(now, kind, caller.handle_time(), caller.patience(), attempt)
+        else:
+            self._roster_change(now, payload)
+
+    def _roster_change(self, now: float, change: Any) -> None:
+        agent_id: str = change.agent_id
+        action: RosterAction = change.action
+        if action is RosterAction.LOGIN:
+            self._logout_pending.discard(agent_id)
+            if agent_id not in self._logged_in:
+                self._logged_in.add(agent_id)
+                self._send(rc.AgentLogin(agent_id, available=True), now)
+        elif agent_id not in self._logged_in:
+            return
+        elif action is RosterAction.LOGOUT:
+            self._logout_pending.add(agent_id)
+            self._try_logout(agent_id, now)
+        elif action is RosterAction.NOT_READY:
+            self._away[agent_id] = change.reason
+            if self._send(rc.SetAgentState(agent_id, AgentState.NOT_READY, change.reason), now):
+                self._away_asked.add(agent_id)
+            # refused while an offer rings: asked again when the agent's state changes
+        else:
+            self._away.pop(agent_id, None)
+            self._away_asked.discard(agent_id)
+            if self.engine_agent_state(agent_id) is AgentState.NOT_READY:
+                self._send(rc.SetAgentState(agent_id, AgentState.AVAILABLE), now)
+            # otherwise busy: the deferred not-ready is undone when it takes effect
+
+    def _try_logout(self, agent_id: str, now: float) -> None:
+        state = self.engine_agent_state(agent_id)
+        if state in (AgentState.ON_CONTACT, AgentState.RESERVED):
+            return  # leaves when the current contact ends (see _on_agent_state)
+        if self._send(rc.AgentLogout(agent_id), now):
+            self._logged_in.discard(agent_id)
+            self._logout_pending.discard(agent_id)
+
+    def engine_agent_state(self, agent_id: str) -> AgentState:
+        """The agent's state as the driver last saw it in the engine's events."""
+        return self._agent_states.get(agent_id, AgentState.LOGGED_OUT)
+
+    # -- reactions to the engine's events -------------------------------------------------
+
+    def _on_queued(self, event: re.ContactQueued) -> None:
+        if event.via is re.QueueEntry.NEW:
+            call = self._calls.get(event.contact_id)
+            arrived = call.arrived_at if call is not None else event.created_at
+            self._collector.offered(event.queue_id, arrived)
+        call = self._calls.get(event.contact_id)
+        if call is not None:
+            call.queue = event.queue_id
+
+    def _on_offered(self, event: re.ContactOffered) -> None:
+        call = self._calls.get(event.contact_id)
+        if call is None:
+            return
+        call.offered_to = event.agent_id
+        delay = self._agent_behaviour[event.agent_id].ring_delay()
+        if delay > 0:
+            self._push(event.at + delay, _ANSWER, (event.contact_id, event.agent_id))
+        else:
+            self._answer_now.append((event.contact_id, event.agent_id))
+
+    def _on_offer_lost(self, event: re.ContactOfferTimedOut | re.ContactOfferRejected) -> None:
+        call = self._calls.get(event.contact_id)
+        if call is not None and call.offered_to == event.agent_id:
+            call.offered_to = None
+
+    def _on_connected(self, event: re.ContactConnected) -> None:
+        call = self._calls.get(event.contact_id)
+        if call is None:
+            return
+        call.waiting = False
+        self._collector.answered(
+            event.queue_id,
+            call.arrived_at,
+            event.wait_s,
+            call.handle_s,
+            self._targets.get(event.queue_id, 20.0),
+        )
+        self._collector.handled_by(event.agent_id)
+        self._push(event.at + call.handle_s, _HANG_UP, event.contact_id)
+
+    def _on_abandoned(self, event: re.ContactAbandoned) -> None:
+        call = self._calls.get(event.contact_id)
+        if call is None:
+            return
+        call.waiting = False
+        self._collector.abandoned(event.queue_id, call.arrived_at)
+        delay = self._callers[call.kind].redial_after(call.attempt)
+        if delay is not None:
+            self._push(event.at + delay, _ARRIVE, (call.kind, call.attempt + 1))
+
+    def _on_callback(self, event: re.CallbackRequested) -> None:
+        call = self._calls.get(event.contact_id)
+        if call is not None:
+            call.attempt = 10**6  # the caller hung up for a callback: no patience, no redial
+
+    def _on_ended(self, event: re.ContactEnded) -> None:
+        call = self._calls.pop(event.contact_id, None)
+        if call is None:
+            return
+        if call.waiting and event.reason is not EndReason.ABANDONED:
+            self._collector.ended_without_agent(event.queue_id or call.queue, call.arrived_at)
+        if event.agent_id is not None:
+            acw = self._callers[call.kind].after_contact_work()
+            if acw is not None:
+                key = (event.agent_id, event.contact_id)
+                self._wrap_ups.add(key)
+                self._push(event.at + acw, _WRAP_UP, key)
+
+    def _on_wrapped_up(self, event: re.ContactWrappedUp) -> None:
+        self._wrap_ups.discard((event.agent_id, event.contact_id))
+
+    def _on_agent_state(self, event: re.AgentStateChanged) -> None:
+        agent_id = event.agent_id
+        self._agent_states[agent_id] = event.state
+        self._collector.agent_state(agent_id, event.state, event.at)
+        if (
+            event.state is AgentState.NOT_READY
+            and agent_id not in self._away
+            and agent_id in self._logged_in
+            and agent_id not in self._logout_pending
+        ):
+            # a break that ended while the agent was busy, a missed offer: back to work
+            self._push(event.at, _ROSTER, RosterChange(0.0, agent_id, RosterAction.READY))
+        elif agent_id in self._away and agent_id not in self._away_asked:
+            reason = self._away[agent_id]
+            change = RosterChange(0.0, agent_id, RosterAction.NOT_READY, reason)
+            self._push(event.at, _ROSTER, change)
+        if event.agent_id in self._logout_pending and event.state not in (
+            AgentState.ON_CONTACT,
+            AgentState.RESERVED,
+            AgentState.LOGGED_OUT,
+        ):
+            self._push(event.at, _ROSTER, RosterChange(0.0, agent_id, RosterAction.LOGOUT))
+
+
+def run_scenario(
+    scenario: Scenario,
+    center: CenterConfig,
+    *,
+    staffing_plan: tuple[int, ...] | list[int] | None = None,
+    keep_log: bool = False,
+    progress: Callable[[float], None] | None = None,
+) -> SimResult:
+    """Simulate ``scenario`` in ``center``; ``staffing_plan`` (agents per interval) overrides
+    the pools' shifts — what the WFM planner uses to check a schedule by simulation."""
+    if staffing_plan is not None:
+        scenario = replace(scenario, staffing_plan=tuple(staffing_plan))
+    return Simulation(scenario, center, keep_log=keep_log).run(progress)

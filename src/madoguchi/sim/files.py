@@ -1,0 +1,60 @@
+"""Load a scenario file together with the center it references.
+
+``center: sample`` is the bundled sample center (:func:`madoguchi.samples.load_sample_center`);
+any other value is a center YAML path, relative to the scenario file. Problems in either file
+come back as one :class:`~madoguchi.sim.scenario_loader.ScenarioError` whose lines name their
+own file (``FILE:LINE: message``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from madoguchi.core.config import CenterConfig
+from madoguchi.sim.scenario import Scenario
+from madoguchi.sim.scenario_loader import (
+    ScenarioError,
+    ScenarioProblem,
+    center_reference,
+    parse_scenario,
+)
+
+
+def load_center_for(path: Path) -> CenterConfig:
+    """The center configuration the scenario at ``path`` refers to."""
+    from madoguchi.core.config_loader import ConfigError, parse_center
+
+    text = _read(path)
+    reference, line = center_reference(text, str(path))
+    if reference == "sample":
+        from madoguchi.samples import load_sample_center
+
+        return load_sample_center()
+    center_path = (path.parent / reference).resolve()
+    try:
+        center_text = center_path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ScenarioError(
+            [ScenarioProblem(str(path), line, f"cannot read center {reference!r}: {err.strerror}")]
+        ) from err
+    try:
+        return parse_center(center_text, str(center_path))
+    except ConfigError as err:
+        raise ScenarioError(
+            [ScenarioProblem(p.filename, p.line, p.message) for p in err.problems]
+        ) from err
+
+
+def load_scenario_file(path: Path) -> tuple[Scenario, CenterConfig]:
+    """Read the scenario at ``path`` and its center; :class:`ScenarioError` on any problem."""
+    center = load_center_for(path)
+    return parse_scenario(_read(path), str(path), center), center
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ScenarioError(
+            [ScenarioProblem(str(path), 1, f"cannot read: {err.strerror}")]
+        ) from err

@@ -1,0 +1,306 @@
+"""The SQL store: SQLAlchemy 2 over SQLite (a file, by default) or PostgreSQL.
+
+Appends are one transaction per batch and go through the driver's bulk path: one ``COPY`` on
+PostgreSQL (about 3× a SQLAlchemy ``executemany`` there), one ``executemany`` on SQLite; every
+other statement is SQLAlchemy Core over the ORM tables of :mod:`madoguchi.store.schema`. On
+PostgreSQL a
+transaction-scoped advisory lock serializes appends, so ids are committed in the order they were
+given out and a reader that pages by id never misses an event committed late; SQLite serializes
+writers by itself. Reads page through the log by id (:data:`READ_PAGE` rows per query), so a long
+read holds no transaction open and little memory.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from sqlalchemy import Engine, Text, delete, func, insert, select, text, type_coerce
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError, StatementError
+
+from madoguchi.store._json import encode_json
+from madoguchi.store.errors import MalformedRecord, StoreUnavailable
+from madoguchi.store.port import (
+    UNREADABLE_PAYLOAD,
+    EventStore,
+    StoredContactRecord,
+    record_key,
+)
+from madoguchi.store.schema import (
+    ContactRecordAgentRow,
+    ContactRecordQueueRow,
+    ContactRecordRow,
+    EventRow,
+    RuntimeMetaRow,
+)
+
+#: Rows fetched per query while reading the log.
+READ_PAGE = 2_000
+
+_EVENT_COLUMNS = "type, version, at, tenant, contact_id, payload"
+_COPY_EVENTS = f"COPY {EventRow.__tablename__} ({_EVENT_COLUMNS}) FROM STDIN"
+_INSERT_EVENTS = (
+    f"INSERT INTO {EventRow.__tablename__} ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"  # noqa: S608 - constant names
+)
+
+#: Key of the PostgreSQL advisory lock that serializes appends (any constant bigint).
+APPEND_LOCK_KEY = 0x6D61646F  # "mado"
+
+
+class SqlEventStore(EventStore):
+    """An :class:`~madoguchi.store.port.EventStore` in a SQL database reached by ``engine``.
+
+    The schema must be at the latest revision: :func:`madoguchi.store.open_store` runs the
+    migrations first.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._postgres = engine.dialect.name == "postgresql"
+
+    # -- event log ------------------------------------------------------------------------
+
+    def append_records(
+        self, records: Sequence[Mapping[str, Any]], tenant: str | None = None
+    ) -> int:
+        rows = []
+        for record in records:
+            key = record_key(record, tenant)
+            try:
+                payload = encode_json(record)
+            except (TypeError, ValueError) as err:
+                raise MalformedRecord(f"{key.type} record not storable as JSON: {err}") from err
+            rows.append((*key, payload))
+        if not rows:
+            return self.last_id()
+        with _writing("cannot append to the event log"), self.engine.begin() as conn:
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            if self._postgres:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
+                with driver.cursor() as cursor, cursor.copy(_COPY_EVENTS) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                driver.executemany(_INSERT_EVENTS, rows)
+            last = conn.execute(select(func.max(EventRow.id))).scalar_one()
+        return int(last)
+
+    def read_records(
+        self, after_id: int = 0, limit: int | None = None, tenant: str | None = None
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
+        remaining = limit
+        last = after_id
+        payload = EventRow.payload if self._postgres else type_coerce(EventRow.payload, Text)
+        while remaining is None or remaining > 0:
+            page = READ_PAGE if remaining is None else min(READ_PAGE, remaining)
+            query = select(EventRow.id, payload).where(EventRow.id > last)
+            if tenant is not None:
+                query = query.where(EventRow.tenant == tenant)
+            query = query.order_by(EventRow.id).limit(page)
+            try:
+                with self.engine.connect() as conn:
+                    rows = conn.execute(query).all()
+            except OperationalError as err:
+                raise StoreUnavailable(f"cannot read the event log: {err.orig}") from err
+            for event_id, stored in rows:
+                yield event_id, stored if self._postgres else _parse_payload(stored)
+            if len(rows) < page:
+                return
+            last = rows[-1][0]
+            if remaining is not None:
+                remaining -= len(rows)
+
+    def last_id(self) -> int:
+        with self._connect() as conn:
+            return int(conn.execute(select(func.coalesce(func.max(EventRow.id), 0))).scalar_one())
+
+    # -- contact records ------------------------------------------------------------------
+
+    def upsert_contact_records(self, records: Iterable[StoredContactRecord]) -> None:
+        latest = {record.contact_id: record for record in records}
+        if not latest:
+            return
+        rows = [_contact_row(record) for record in latest.values()]
+        ids = list(latest)
+        queue_rows = [
+            {"contact_id": r.contact_id, "queue_id": q}
+            for r in latest.values()
+            for q in dict.fromkeys(r.queues)
+        ]
+        agent_rows = [
+            {"contact_id": r.contact_id, "agent_id": a}
+            for r in latest.values()
+            for a in dict.fromkeys(r.agents)
+        ]
+        upsert = self._insert(ContactRecordRow)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[ContactRecordRow.contact_id],
+            set_={name: upsert.excluded[name] for name in rows[0] if name != "contact_id"},
+        )
+        with _writing("cannot write contact records"), self.engine.begin() as conn:
+            conn.execute(upsert, rows)
+            for link in (ContactRecordQueueRow, ContactRecordAgentRow):
+                for chunk in _chunks(ids, 500):
+                    conn.execute(delete(link).where(link.contact_id.in_(chunk)))
+            if queue_rows:
+                conn.execute(insert(ContactRecordQueueRow), queue_rows)
+            if agent_rows:
+                conn.execute(insert(ContactRecordAgentRow), agent_rows)
+
+    def get_contact_record(self, contact_id: str) -> StoredContactRecord | None:
+        query = select(ContactRecordRow).where(ContactRecordRow.contact_id == contact_id)
+        with self._connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else _contact_record(row._mapping)
+
+    def find_contact_records(
+        self,
+        *,
+        tenant: str | None = None,
+        started_from: float | None = None,
+        started_before: float | None = None,
+        queue: str | None = None,
+        agent: str | None = None,
+        customer_id: str | None = None,
+        limit: int | None = None,
+    ) -> list[StoredContactRecord]:
+        row = ContactRecordRow
+        query = select(row)
+        if tenant is not None:
+            query = query.where(row.tenant == tenant)
+        if started_from is not None:
+            query = query.where(row.started_at >= started_from)
+        if started_before is not None:
+            query = query.where(row.started_at < started_before)
+        if customer_id is not None:
+            query = query.where(row.customer_id == customer_id)
+        if queue is not None:
+            via_queue = select(ContactRecordQueueRow.contact_id).where(
+                ContactRecordQueueRow.queue_id == queue
+            )
+            query = query.where(row.contact_id.in_(via_queue))
+        if agent is not None:
+            via_agent = select(ContactRecordAgentRow.contact_id).where(
+                ContactRecordAgentRow.agent_id == agent
+            )
+            query = query.where(row.contact_id.in_(via_agent))
+        query = query.order_by(row.started_at, row.contact_id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._connect() as conn:
+            return [_contact_record(found._mapping) for found in conn.execute(query)]
+
+    # -- runtime metadata -----------------------------------------------------------------
+
+    def get_meta(self, key: str) -> Any:
+        with self._connect() as conn:
+            row = conn.execute(select(RuntimeMetaRow.value).where(RuntimeMetaRow.key == key))
+            found = row.first()
+        return None if found is None else found[0]
+
+    def put_meta(self, key: str, value: Any) -> None:
+        upsert = self._insert(RuntimeMetaRow).values(key=key, value=value)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[RuntimeMetaRow.key], set_={"value": upsert.excluded.value}
+        )
+        with _writing(f"cannot write runtime metadata {key!r}"), self.engine.begin() as conn:
+            conn.execute(upsert)
+
+    # -- lifetime -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _connect(self) -> _Guarded:
+        return _Guarded(self.engine)
+
+    def _insert(self, table: Any) -> Any:
+        return (postgresql.insert if self._postgres else sqlite.insert)(table)
+
+
+class _Guarded:
+    """A read connection whose driver failures become :class:`StoreUnavailable`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def __enter__(self) -> Any:
+        try:
+            self._conn = self._engine.connect()
+        except OperationalError as err:
+            raise StoreUnavailable(f"cannot reach the database: {err.orig}") from err
+        return self._conn
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        self._conn.close()
+        if isinstance(exc, OperationalError):
+            raise StoreUnavailable(f"database error: {exc.orig}") from exc
+
+
+@contextmanager
+def _writing(what: str) -> Iterator[None]:
+    """Turn driver failures into store errors: unreachable database, value JSON cannot hold."""
+    try:
+        yield
+    except OperationalError as err:
+        raise StoreUnavailable(f"{what}: {err.orig}") from err
+    except (sqlite3.OperationalError, psycopg.OperationalError) as err:
+        raise StoreUnavailable(f"{what}: {err}") from err
+    except StatementError as err:
+        if isinstance(err.orig, TypeError | ValueError):
+            raise MalformedRecord(f"{what}: not storable as JSON: {err.orig}") from err
+        raise
+    except (TypeError, ValueError) as err:
+        # psycopg calls the JSON serializer itself, outside SQLAlchemy's statement wrapper
+        raise MalformedRecord(f"{what}: not storable as JSON: {err}") from err
+
+
+def _parse_payload(stored: str) -> dict[str, Any]:
+    try:
+        value = json.loads(stored)
+    except (TypeError, ValueError):
+        return {UNREADABLE_PAYLOAD: stored}
+    return value if isinstance(value, dict) else {UNREADABLE_PAYLOAD: stored}
+
+
+def _contact_row(record: StoredContactRecord) -> dict[str, Any]:
+    return {
+        "contact_id": record.contact_id,
+        "tenant": record.tenant,
+        "channel": record.channel,
+        "direction": record.direction,
+        "started_at": float(record.started_at),
+        "ended_at": None if record.ended_at is None else float(record.ended_at),
+        "customer_id": record.customer_id,
+        "end_reason": record.end_reason,
+        "queues": list(record.queues),
+        "agents": list(record.agents),
+        "document": dict(record.document),
+    }
+
+
+def _contact_record(row: Mapping[str, Any]) -> StoredContactRecord:
+    return StoredContactRecord(
+        contact_id=row["contact_id"],
+        tenant=row["tenant"],
+        channel=row["channel"],
+        direction=row["direction"],
+        started_at=row["started_at"],
+        ended_at=row["ended_at"],
+        customer_id=row["customer_id"],
+        queues=tuple(row["queues"]),
+        agents=tuple(row["agents"]),
+        end_reason=row["end_reason"],
+        document=row["document"],
+    )
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,247 @@
+"""An asyncio RTP endpoint for one G.711 call leg.
+
+::
+
+    leg = RtpEndpoint(host="127.0.0.1", payload_type=PCMU)
+    await leg.start()                          # binds an even port: leg.port
+    leg.set_remote(("127.0.0.1", 6000))        # from the peer's SDP
+    leg.on_audio = lambda pcm, packet: ...     # decoded 160-sample frames (int16)
+    leg.on_dtmf = lambda digit: ...            # RFC 4733 digits, once per event
+    leg.on_timeout = lambda: ...               # no RTP for ``timeout`` seconds
+    leg.play(pcm)                              # queue audio: sent 20 ms a packet
+    leg.send_dtmf("5")                         # RFC 4733 event (marker, 3 end packets)
+    leg.report()                               # loss and jitter (RFC 3550)
+    leg.close()
+
+Pacing follows the loop clock: packet k of a run goes out at ``start + k·20 ms`` (late ticks send
+what is due, so the rate holds on average). Symmetric RTP: the first packet received from an
+address other than the SDP's moves the remote address there (latching, for phones behind NAT).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import random
+from collections.abc import Callable
+
+import numpy as np
+
+from madoguchi.telephony.errors import RtpParseError
+from madoguchi.telephony.rtp import g711
+from madoguchi.telephony.rtp.dtmf import DtmfDecoder, encode_digit
+from madoguchi.telephony.rtp.packet import RtpPacket, parse_rtp
+from madoguchi.telephony.rtp.stats import ReceptionReport, ReceptionStatistics
+
+log = logging.getLogger(__name__)
+
+Address = tuple[str, int]
+FRAME_SAMPLES = 160
+FRAME_SECONDS = 0.020
+
+
+class _RtpProtocol(asyncio.DatagramProtocol):
+    def __init__(self, owner: RtpEndpoint) -> None:
+        self._owner = owner
+
+    def datagram_received(self, data: bytes, addr: Address) -> None:
+        self._owner._receive(data, (addr[0], addr[1]))
+
+    def error_received(self, exc: Exception) -> None:
+        log.debug("rtp socket error: %s", exc)
+
+
+class RtpEndpoint:
+    """One RTP leg: a UDP socket, a sender paced at 20 ms, a receiver with statistics."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        payload_type: int = 0,
+        telephone_event_pt: int | None = 101,
+        timeout: float = 30.0,
+        latch: bool = True,
+        rng: random.Random | None = None,
+    ) -> None:
+        rng = rng or random.Random()
+        self.host = host
+        self.port = port
+        self.payload_type = payload_type
+        self.telephone_event_pt = telephone_event_pt
+        self.timeout = timeout
+        self.latch = latch
+        self.remote: Address | None = None
+        self._latched = False
+        self.ssrc = rng.getrandbits(32)
+        self._sequence = rng.getrandbits(16)
+        self._timestamp = rng.getrandbits(32)
+        self._queue: collections.deque[bytes] = collections.deque()
+        self._dtmf_queue: collections.deque[tuple[bytes, bool, int]] = collections.deque()
+        self._transport: asyncio.DatagramTransport | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tick: asyncio.TimerHandle | None = None
+        self._next_send = 0.0
+        self._last_received: float | None = None
+        self._started_at = 0.0
+        self._timed_out = False
+        self._dtmf_timestamp = 0
+        self.stats: dict[int, ReceptionStatistics] = {}
+        """Reception statistics per SSRC (RFC 3550 keeps them per source)."""
+        self.packets_sent = 0
+        self.remote_payload_type: int | None = None
+        self._decoder = DtmfDecoder()
+        self.on_audio: Callable[[np.ndarray, RtpPacket], None] | None = None
+        """Called with each received audio frame, decoded to int16, and its packet."""
+        self.on_packet: Callable[[RtpPacket], None] | None = None
+        """Called with every received audio packet before decoding (relays use it)."""
+        self.on_dtmf: Callable[[str], None] | None = None
+        """Called with each RFC 4733 digit."""
+        self.on_timeout: Callable[[], None] | None = None
+        """Called once when no RTP arrived for ``timeout`` seconds."""
+
+    async def start(self) -> None:
+        """Bind the socket and start the 20 ms clock."""
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: _RtpProtocol(self), local_addr=(self.host, self.port)
+        )
+        self._transport = transport
+        self.port = transport.get_extra_info("sockname")[1]
+        self._started_at = loop.time()
+        self._next_send = self._started_at + FRAME_SECONDS
+        self._tick = loop.call_at(self._next_send, self._on_tick)
+
+    def set_remote(self, address: Address) -> None:
+        """Where to send (the address in the peer's SDP); latching may move it later."""
+        self.remote = address
+        self._latched = False
+
+    def play(self, pcm: np.ndarray) -> None:
+        """Queue linear audio (int16, 8 kHz) to send, cut into 20 ms frames (last one padded)."""
+        samples = np.asarray(pcm, dtype=np.int16)
+        pad = (-len(samples)) % FRAME_SAMPLES
+        if pad:
+            samples = np.concatenate([samples, np.zeros(pad, dtype=np.int16)])
+        payload = g711.encode(samples, self.payload_type)
+        for i in range(0, len(payload), FRAME_SAMPLES):
+            self._queue.append(payload[i : i + FRAME_SAMPLES])
+
+    def play_payload(self, payload: bytes) -> None:
+        """Queue one already-encoded frame (in this leg's payload type)."""
+        self._queue.append(payload)
+
+    @property
+    def queued_frames(self) -> int:
+        """Frames waiting to be sent."""
+        return len(self._queue)
+
+    def send_dtmf(self, digits: str, duration_ms: int = 100) -> None:
+        """Queue RFC 4733 events for ``digits`` (each with its own timestamp)."""
+        if self.telephone_event_pt is None:
+            raise ValueError("the peer did not negotiate telephone-event")
+        for digit in digits:
+            self._dtmf_queue.extend(encode_digit(digit, duration_ms))
+            # a 40 ms pause of silence separates digits
+            self._dtmf_queue.append((b"", False, -2))
+
+    def send_now(self, payload: bytes, marker: bool = False) -> None:
+        """Send one audio frame at once (relays forward without pacing)."""
+        self._emit(self.payload_type, payload, marker, self._timestamp)
+        self._timestamp = (self._timestamp + len(payload)) & 0xFFFFFFFF
+
+    def _emit(self, payload_type: int, payload: bytes, marker: bool, timestamp: int) -> None:
+        if self._transport is None or self.remote is None:
+            return
+        packet = RtpPacket(payload_type, self._sequence, timestamp, self.ssrc, payload, marker)
+        self._sequence = (self._sequence + 1) & 0xFFFF
+        self._transport.sendto(packet.to_bytes(), self.remote)
+        self.packets_sent += 1
+
+    def _on_tick(self) -> None:
+        loop = self._loop
+        assert loop is not None
+        now = loop.time()
+        while self._next_send <= now + 0.001:
+            self._send_frame()
+            self._next_send += FRAME_SECONDS
+        if now - self._next_send > 1.0:  # the loop stalled: do not burst a backlog
+            self._next_send = now + FRAME_SECONDS
+        self._check_timeout(now)
+        self._tick = loop.call_at(self._next_send, self._on_tick)
+
+    def _send_frame(self) -> None:
+        if self._dtmf_queue:
+            payload, marker, duration = self._dtmf_queue.popleft()
+            if duration == -2:  # gap after a digit: advance the clock
+                self._timestamp = (self._timestamp + FRAME_SAMPLES * 2) & 0xFFFFFFFF
+                return
+            if marker:
+                self._dtmf_timestamp = self._timestamp
+            assert self.telephone_event_pt is not None
+            self._emit(self.telephone_event_pt, payload, marker, self._dtmf_timestamp)
+            last_of_event = not self._dtmf_queue or self._dtmf_queue[0][2] == -2
+            if payload[1] & 0x80 and last_of_event:
+                self._timestamp = (self._timestamp + duration) & 0xFFFFFFFF
+            return
+        if self._queue:
+            payload = self._queue.popleft()
+            self._emit(self.payload_type, payload, False, self._timestamp)
+            self._timestamp = (self._timestamp + len(payload)) & 0xFFFFFFFF
+        else:
+            self._timestamp = (self._timestamp + FRAME_SAMPLES) & 0xFFFFFFFF
+
+    def _check_timeout(self, now: float) -> None:
+        if self._timed_out or self.timeout <= 0:
+            return
+        last = self._last_received if self._last_received is not None else self._started_at
+        if now - last > self.timeout:
+            self._timed_out = True
+            if self.on_timeout is not None:
+                self.on_timeout()
+
+    def _receive(self, data: bytes, source: Address) -> None:
+        try:
+            packet = parse_rtp(data)
+        except RtpParseError:
+            return
+        assert self._loop is not None
+        now = self._loop.time()
+        if self.latch and not self._latched and source != self.remote:
+            self.remote = source
+        self._latched = True
+        self._last_received = now
+        source_stats = self.stats.get(packet.ssrc)
+        if source_stats is None:
+            source_stats = self.stats[packet.ssrc] = ReceptionStatistics()
+        source_stats.update(packet.sequence, packet.timestamp, now)
+        if packet.payload_type == self.telephone_event_pt:
+            digit = self._decoder.feed(packet.payload, packet.timestamp, packet.marker)
+            if digit is not None and self.on_dtmf is not None:
+                self.on_dtmf(digit)
+            return
+        if packet.payload_type not in (0, 8):
+            return
+        self.remote_payload_type = packet.payload_type
+        if self.on_packet is not None:
+            self.on_packet(packet)
+        if self.on_audio is not None:
+            self.on_audio(g711.decode(packet.payload, packet.payload_type), packet)
+
+    def report(self) -> ReceptionReport:
+        """Loss and jitter of the main source (the SSRC with the most packets received)."""
+        if not self.stats:
+            return ReceptionStatistics().report()
+        return max(self.stats.values(), key=lambda s: s.received).report()
+
+    def close(self) -> None:
+        """Stop the clock and close the socket."""
+        if self._tick is not None:
+            self._tick.cancel()
+            self._tick = None
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None

@@ -1,0 +1,78 @@
+// <mdg-call-controls>: hold, resume, transfer (queue, agent, supervisor), hang up.
+import { api, duration, esc } from "./api.js";
+import { localized, t, translate } from "./i18n.js";
+
+class CallControlsElement extends HTMLElement {
+  connectedCallback() {
+    this.classList.add("panel");
+    this.innerHTML = `
+      <h2 data-i18n="controls.title"></h2>
+      <p><span class="badge" id="call-phase"></span> <span class="muted" id="call-time"></span></p>
+      <div class="row">
+        <button type="button" id="hold" data-i18n="controls.hold"></button>
+        <button type="button" id="resume" data-i18n="controls.resume"></button>
+        <button type="button" class="danger" id="hang-up" data-i18n="controls.hang_up"></button>
+      </div>
+      <label for="transfer-queue" data-i18n="controls.transfer_queue"></label>
+      <div class="row"><select id="transfer-queue"></select><button type="button" id="do-transfer-queue" data-i18n="controls.transfer"></button></div>
+      <label for="transfer-agent" data-i18n="controls.transfer_agent"></label>
+      <div class="row"><input id="transfer-agent" autocomplete="off"><button type="button" id="do-transfer-agent" data-i18n="controls.transfer"></button></div>
+      <div class="row" style="margin-top:.5rem"><button type="button" id="to-supervisor" data-i18n="controls.to_supervisor"></button></div>
+      <p class="error" id="controls-error" role="alert"></p>`;
+    translate(this);
+    const on = (id, f) => this.querySelector(id).addEventListener("click", f);
+    on("#hold", () => this._post("hold"));
+    on("#resume", () => this._post("resume"));
+    on("#hang-up", () => this._post("end"));
+    on("#do-transfer-queue", () => this._post("transfer", { to_queue: this.querySelector("#transfer-queue").value }));
+    on("#do-transfer-agent", () => this._post("transfer", { to_agent: this.querySelector("#transfer-agent").value.trim() }));
+    on("#to-supervisor", () => this._post("transfer", { to_supervisor: true }));
+    this._timer = setInterval(() => this._tick(), 1000);
+    document.addEventListener("languagechange", () => this.render());
+  }
+
+  disconnectedCallback() {
+    clearInterval(this._timer);
+  }
+
+  setQueues(queues) {
+    this.queues = queues;
+    this.render();
+  }
+
+  /** Show the call `contact_id` in `phase` ("connected" or "held") since `since`, or hide. */
+  show(contactId, phase, since) {
+    this.contactId = contactId;
+    this.phase = phase;
+    this.since = since ?? Date.now() / 1000;
+    this.classList.toggle("hidden", !contactId);
+    this.render();
+  }
+
+  async _post(action, body) {
+    const error = this.querySelector("#controls-error");
+    error.textContent = "";
+    try {
+      await api(`/api/v1/contacts/${encodeURIComponent(this.contactId)}/${action}`, { method: "POST", body });
+    } catch (failure) {
+      error.textContent = failure.message;
+    }
+  }
+
+  _tick() {
+    const time = this.querySelector("#call-time");
+    if (time && this.contactId) time.textContent = duration(Date.now() / 1000 - this.since);
+  }
+
+  render() {
+    const phase = this.querySelector("#call-phase");
+    if (!phase) return;
+    phase.textContent = t(`controls.${this.phase || "connected"}`);
+    this.querySelector("#hold").disabled = this.phase !== "connected";
+    this.querySelector("#resume").disabled = this.phase !== "held";
+    const select = this.querySelector("#transfer-queue");
+    select.innerHTML = (this.queues || []).map((q) => `<option value="${esc(q.id)}">${esc(localized(q.name))}</option>`).join("");
+    this._tick();
+  }
+}
+customElements.define("mdg-call-controls", CallControlsElement);

@@ -1,0 +1,210 @@
+"""Behaviour of the dialer: lists, do-not-call, calling windows, retries, callbacks, caps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from madoguchi.core.dialer import (
+    Campaign,
+    CampaignStatus,
+    Dialer,
+    DialerError,
+    DialOutcome,
+    DncEntry,
+    DoNotCallRegistry,
+    ListImportError,
+    ListRecord,
+    PacingState,
+    ProgressivePacer,
+    normalize_number,
+    parse_call_list,
+)
+from madoguchi.core.dialer.events import (
+    AttemptScheduled,
+    CallbackScheduled,
+    DialBlocked,
+    DialPlaced,
+    DoNotCallAdded,
+    RecordClosed,
+)
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def at(day: int, hour: int, minute: int = 0) -> float:
+    """An instant in November 2026, Tokyo time (25th is a Wednesday, 23rd a holiday)."""
+    return datetime(2026, 11, day, hour, minute, tzinfo=TOKYO).timestamp()
+
+
+def free(n: int, now: float) -> PacingState:
+    return PacingState(now=now, free_agents=n, busy_elapsed=[], ringing_elapsed=[])
+
+
+def make_dialer(*numbers: str, **campaign_fields: object) -> Dialer:
+    campaign = Campaign(
+        id="renewal",
+        tenant="midori",
+        name="更新案内",
+        status=CampaignStatus.RUNNING,
+        **campaign_fields,  # type: ignore[arg-type]
+    )
+    records = [ListRecord(id=f"r{i}", number=n) for i, n in enumerate(numbers, 1)]
+    return Dialer(campaign, ProgressivePacer(), records=records)
+
+
+def test_given_csv_with_japanese_numbers_when_parsed_then_e164_and_duplicates_merged() -> None:
+    text = (
+        "電話番号,氏名,plan\n03-1234-5678,山田太郎,gold\n"
+        "090-1234-5678,佐藤花子,\n+81312345678,,silver\n"
+    )
+    records = parse_call_list(text, "list.csv")
+    assert [r.number for r in records] == ["+81312345678", "+819012345678"]
+    assert records[0].name == "山田太郎"
+    assert records[0].attributes == {"plan": "gold"}
+
+
+def test_given_csv_with_bad_rows_when_parsed_then_every_row_named_and_nothing_loaded() -> None:
+    text = 'phone,name\n03-1234-5678,ok\nnot-a-number,x\n"",y\n0120-000,z\n'
+    with pytest.raises(ListImportError) as caught:
+        parse_call_list(text, "list.csv")
+    lines = [p.line for p in caught.value.problems]
+    assert lines == [3, 4, 5]
+    assert str(caught.value.problems[0]).startswith("list.csv:3: ")
+
+
+def test_given_csv_without_phone_column_then_rejected_at_line_1() -> None:
+    with pytest.raises(ListImportError, match=r"list\.csv:1: no phone column"):
+        parse_call_list("name\nfoo\n", "list.csv")
+
+
+def test_normalize_number_refuses_invalid() -> None:
+    with pytest.raises(ValueError, match="not a valid number"):
+        normalize_number("03-1234")
+
+
+def test_given_free_agents_when_progressive_then_one_dial_each() -> None:
+    dialer = make_dialer("+81312345671", "+81312345672", "+81312345673")
+    events = dialer.place_dials(at(25, 10), free(2, at(25, 10)))
+    assert [type(e) for e in events] == [DialPlaced, DialPlaced]
+    assert dialer.outstanding == 2
+
+
+def test_given_number_on_tenant_dnc_when_dialling_then_blocked_and_logged() -> None:
+    dnc = DoNotCallRegistry()
+    dnc.add(DncEntry("+81312345671", "midori", None, "refused"))
+    campaign = Campaign(id="c", tenant="midori", name="c", status=CampaignStatus.RUNNING)
+    dialer = Dialer(
+        campaign,
+        ProgressivePacer(),
+        dnc,
+        [ListRecord(id="r1", number="+81312345671"), ListRecord(id="r2", number="+81312345672")],
+    )
+    events = dialer.place_dials(at(25, 10), free(1, at(25, 10)))
+    assert isinstance(events[0], DialBlocked)
+    assert events[0].reason == "do_not_call"
+    assert isinstance(events[1], DialPlaced)
+    assert events[1].record_id == "r2"
+
+
+def test_given_number_added_to_dnc_after_loading_then_checked_at_moment_of_dialling() -> None:
+    dialer = make_dialer("+81312345671")
+    dialer.dnc.add(DncEntry("+81312345671", "midori", "renewal", "campaign list"))
+    events = dialer.place_dials(at(25, 10), free(1, at(25, 10)))
+    assert [getattr(e, "reason", None) for e in events] == ["do_not_call"]
+
+
+def test_given_refusal_when_dispositioned_then_never_solicited_again_by_the_tenant() -> None:
+    dialer = make_dialer("+81312345671")
+    placed = dialer.place_dials(at(25, 10), free(1, at(25, 10)))[0]
+    assert isinstance(placed, DialPlaced)
+    dialer.dial_result(placed.dial_id, DialOutcome.ANSWERED, at(25, 10, 1))
+    events = dialer.disposition("r1", "a1", "refused", at(25, 10, 5))
+    assert any(isinstance(e, DoNotCallAdded) for e in events)
+    assert dialer.dnc.blocking("midori", "another-campaign", "+81312345671") is not None
+    assert dialer.records["r1"].closed == "refused"
+
+
+def test_given_evening_or_holiday_when_dialling_then_blocked_outside_window() -> None:
+    dialer = make_dialer("+81312345671")
+    evening = dialer.place_dials(at(25, 20, 30), free(1, at(25, 20, 30)))
+    assert [getattr(e, "reason", None) for e in evening] == ["outside_window"]
+    holiday = make_dialer("+81312345671")  # 23 November 2026: 勤労感謝の日
+    events = holiday.place_dials(at(23, 10), free(1, at(23, 10)))
+    assert [getattr(e, "reason", None) for e in events] == ["outside_window"]
+
+
+def test_given_no_answer_when_resulted_then_retry_scheduled_by_rule() -> None:
+    dialer = make_dialer("+81312345671")
+    placed = dialer.place_dials(at(25, 10), free(1, at(25, 10)))[0]
+    assert isinstance(placed, DialPlaced)
+    events = dialer.dial_result(placed.dial_id, DialOutcome.NO_ANSWER, at(25, 10, 1))
+    retry = events[-1]
+    assert isinstance(retry, AttemptScheduled)
+    assert retry.due == pytest.approx(at(25, 12, 1))
+    assert dialer.place_dials(at(25, 11), free(1, at(25, 11))) == []
+    again = dialer.place_dials(at(25, 12, 2), free(1, at(25, 12, 2)))
+    assert isinstance(again[0], DialPlaced)
+    assert again[0].attempt == 2
+
+
+def test_given_max_attempts_reached_then_record_closed() -> None:
+    dialer = make_dialer("+81312345671", max_attempts=1)
+    placed = dialer.place_dials(at(25, 10), free(1, at(25, 10)))[0]
+    assert isinstance(placed, DialPlaced)
+    events = dialer.dial_result(placed.dial_id, DialOutcome.BUSY, at(25, 10, 1))
+    assert isinstance(events[-1], RecordClosed)
+    assert events[-1].reason == "max_attempts"
+
+
+def test_given_invalid_number_result_then_closed_without_retry() -> None:
+    dialer = make_dialer("+81312345671")
+    placed = dialer.place_dials(at(25, 10), free(1, at(25, 10)))[0]
+    assert isinstance(placed, DialPlaced)
+    events = dialer.dial_result(placed.dial_id, DialOutcome.INVALID_NUMBER, at(25, 10, 0))
+    assert isinstance(events[-1], RecordClosed)
+
+
+def test_given_callback_requested_then_dialled_at_its_time_for_the_named_agent() -> None:
+    dialer = make_dialer("+81312345671", "+81312345672")
+    placed = dialer.place_dials(at(25, 10), free(1, at(25, 10)))[0]
+    assert isinstance(placed, DialPlaced)
+    dialer.dial_result(placed.dial_id, DialOutcome.ANSWERED, at(25, 10, 1))
+    events = dialer.disposition(
+        placed.record_id,
+        "a7",
+        "callback",
+        at(25, 10, 5),
+        callback_at=at(25, 15),
+        callback_agent="a7",
+    )
+    assert any(isinstance(e, CallbackScheduled) for e in events)
+    second = dialer.place_dials(at(25, 11), free(1, at(25, 11)))[0]
+    assert isinstance(second, DialPlaced)
+    assert second.record_id == "r2"
+    due = dialer.place_dials(at(25, 15), free(1, at(25, 15)))[0]
+    assert isinstance(due, DialPlaced)
+    assert (due.record_id, due.agent_id) == (placed.record_id, "a7")
+
+
+def test_given_daily_cap_then_dials_stop_for_the_day() -> None:
+    dialer = make_dialer("+81312345671", "+81312345672", "+81312345673", daily_cap=2)
+    events = dialer.place_dials(at(25, 10), free(3, at(25, 10)))
+    assert [type(e).__name__ for e in events].count("DialPlaced") == 2
+    assert any(getattr(e, "reason", None) == "daily_cap" for e in events)
+
+
+def test_given_paused_campaign_then_nothing_dialled() -> None:
+    dialer = make_dialer("+81312345671")
+    dialer.pause()
+    assert dialer.place_dials(at(25, 10), free(1, at(25, 10))) == []
+
+
+def test_unknown_dial_or_record_raises_typed_error() -> None:
+    dialer = make_dialer("+81312345671")
+    with pytest.raises(DialerError):
+        dialer.dial_result("nope", DialOutcome.BUSY, at(25, 10))
+    with pytest.raises(DialerError):
+        dialer.disposition("nope", "a1", "sale", at(25, 10))
