@@ -48,7 +48,10 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             for row in reader:
                 if None in row:
                     raise WfmInputError(path, reader.line_num, "more fields than the header")
-                yield reader.line_num, {k.strip().lower(): (v or "").strip() for k, v in row.items()}
+                yield (
+                    reader.line_num,
+                    {k.strip().lower(): (v or "").strip() for k, v in row.items()},
+                )
         except csv.Error as err:
             raise WfmInputError(path, reader.line_num, f"bad CSV: {err}") from err
         except UnicodeDecodeError as err:
@@ -89,7 +92,9 @@ def read_contact_records(path: Path) -> list[ContactRecord]:
         try:
             handle = float(row[handle_col])
         except ValueError:
-            raise WfmInputError(path, line, f"{handle_col}: not a number: {row[handle_col]!r}") from None
+            raise WfmInputError(
+                path, line, f"{handle_col}: not a number: {row[handle_col]!r}"
+            ) from None
         if not handle >= 0.0 or handle == float("inf"):
             raise WfmInputError(path, line, f"{handle_col}: must be ≥ 0 seconds")
         records.append(ContactRecord(started, handle))
@@ -132,7 +137,9 @@ def read_requirement(path: Path, day: date | None = None) -> Requirement:
         try:
             needed = int(row["agents"])
         except ValueError:
-            raise WfmInputError(path, line, f"agents: not a whole number: {row['agents']!r}") from None
+            raise WfmInputError(
+                path, line, f"agents: not a whole number: {row['agents']!r}"
+            ) from None
         if needed < 0:
             raise WfmInputError(path, line, "agents: must be ≥ 0")
         starts.append(start)
@@ -146,25 +153,37 @@ def read_requirement(path: Path, day: date | None = None) -> Requirement:
     for i in range(2, len(starts)):
         if starts[i] - starts[i - 1] != step:
             raise WfmInputError(
-                path, lines[i], f"interval_start: expected {starts[i - 1] + step:%H:%M} (steps of "
-                f"{int(step.total_seconds() // 60)} min, no gaps)"
+                path,
+                lines[i],
+                f"interval_start: expected {starts[i - 1] + step:%H:%M} (steps of "
+                f"{int(step.total_seconds() // 60)} min, no gaps)",
             )
     return Requirement(starts, agents, int(step.total_seconds()))
 
 
 def write_forecast_csv(
-    path: Path, forecast: Sequence[DayForecast], interval_s: int, agents: Sequence[Sequence[int]] | None
+    path: Path,
+    forecast: Sequence[DayForecast],
+    interval_s: int,
+    agents: Sequence[Sequence[int]] | None,
 ) -> None:
     """One row per interval: date, interval_start, kind, calls, aht_s[, agents]."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["date", "interval_start", "kind", "calls", "aht_s"] + (["agents"] if agents else []))
+        writer.writerow(
+            ["date", "interval_start", "kind", "calls", "aht_s"] + (["agents"] if agents else [])
+        )
         for d, day in enumerate(forecast):
             midnight = datetime.combine(day.day, time(0), tzinfo=CENTER_TZ)
             for i in range(day.calls.size):
                 start = midnight + timedelta(seconds=i * interval_s)
-                row = [day.day.isoformat(), start.isoformat(), day.kind,
-                       f"{day.calls[i]:.3f}", f"{day.aht_s[i]:.1f}"]
+                row = [
+                    day.day.isoformat(),
+                    start.isoformat(),
+                    day.kind,
+                    f"{day.calls[i]:.3f}",
+                    f"{day.aht_s[i]:.1f}",
+                ]
                 if agents:
                     row.append(str(agents[d][i]))
                 writer.writerow(row)
@@ -172,6 +191,7 @@ def write_forecast_csv(
 
 def write_shifts_csv(path: Path, plan: ShiftPlan, starts: Sequence[datetime]) -> None:
     """One row per shift: pattern, start, end, breaks, agents, paid hours."""
+
     def at(slot: int) -> str:
         return (starts[0] + timedelta(seconds=slot * plan.interval_s)).strftime("%H:%M")
 
@@ -180,7 +200,9 @@ def write_shifts_csv(path: Path, plan: ShiftPlan, starts: Sequence[datetime]) ->
         writer.writerow(["pattern", "start", "end", "breaks", "agents", "paid_hours"])
         for s in plan.shifts:
             breaks = " ".join(f"{at(a)}-{at(b)}" for a, b in s.break_slots)
-            writer.writerow([s.pattern, at(s.start_slot), at(s.end_slot), breaks, s.agents, f"{s.paid_hours:g}"])
+            writer.writerow(
+                [s.pattern, at(s.start_slot), at(s.end_slot), breaks, s.agents, f"{s.paid_hours:g}"]
+            )
 
 
 def write_coverage_csv(path: Path, plan: ShiftPlan, starts: Sequence[datetime]) -> None:
@@ -189,7 +211,15 @@ def write_coverage_csv(path: Path, plan: ShiftPlan, starts: Sequence[datetime]) 
         writer = csv.writer(handle)
         writer.writerow(["interval_start", "required", "scheduled", "over", "under"])
         for i, start in enumerate(starts):
-            writer.writerow([start.isoformat(), plan.required[i], plan.scheduled[i], plan.over[i], plan.under[i]])
+            writer.writerow(
+                [
+                    start.isoformat(),
+                    plan.required[i],
+                    plan.scheduled[i],
+                    plan.over[i],
+                    plan.under[i],
+                ]
+            )
 
 
 def parse_duration_s(text: str) -> int:
@@ -231,15 +261,22 @@ def _slots(path: Path, line: int, text: object, interval_s: int, what: str) -> i
     except ValueError as err:
         raise WfmInputError(path, line, f"{what}: {err}") from None
     if seconds % interval_s:
-        raise WfmInputError(path, line, f"{what}: {text} is not whole {interval_s // 60}-min intervals")
+        raise WfmInputError(
+            path, line, f"{what}: {text} is not whole {interval_s // 60}-min intervals"
+        )
     return seconds // interval_s
 
 
-def _start_slots(path: Path, line: int, spec: object, first: datetime, interval_s: int) -> tuple[int, ...]:
+def _start_slots(
+    path: Path, line: int, spec: object, first: datetime, interval_s: int
+) -> tuple[int, ...]:
     """``["09:00", "10:00"]`` or ``"08:00-12:00/30m"`` as intervals from ``first``."""
+
     def slot(text: str) -> int:
         try:
-            at = datetime.combine(first.date(), time.fromisoformat(text.strip()), tzinfo=first.tzinfo)
+            at = datetime.combine(
+                first.date(), time.fromisoformat(text.strip()), tzinfo=first.tzinfo
+            )
         except ValueError:
             raise WfmInputError(path, line, f"starts: not a time: {text!r}") from None
         offset = (at - first).total_seconds()
@@ -293,8 +330,12 @@ def read_shift_rules(path: Path, interval_s: int, first: datetime) -> ShiftRules
             breaks.append(
                 BreakWindow(
                     length_slots=_slots(path, line, b["length"], interval_s, "break length"),
-                    earliest_slot=_slots(path, line, b.get("earliest", "0m"), interval_s, "earliest"),
-                    latest_slot=_slots(path, line, b.get("latest", b.get("earliest", "0m")), interval_s, "latest"),
+                    earliest_slot=_slots(
+                        path, line, b.get("earliest", "0m"), interval_s, "earliest"
+                    ),
+                    latest_slot=_slots(
+                        path, line, b.get("latest", b.get("earliest", "0m")), interval_s, "latest"
+                    ),
                     paid=bool(b.get("paid", False)),
                 )
             )
@@ -313,6 +354,11 @@ def read_shift_rules(path: Path, interval_s: int, first: datetime) -> ShiftRules
     raw_rules = data.get("rules") or {}
     if not isinstance(raw_rules, dict):
         raise WfmInputError(path, 1, "'rules' must be a mapping")
+    for key, value in raw_rules.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise WfmInputError(path, None, f"rules: {key} must be a number")
+        if isinstance(value, int | float) and value < 0:
+            raise WfmInputError(path, None, f"rules: {key} must be ≥ 0")
     try:
         rules = LabourRules(**raw_rules)
     except TypeError as err:
@@ -334,11 +380,12 @@ def _item_lines(root: object, key: str) -> list[int]:
 
 def default_shift_rules(interval_s: int, horizon: int) -> ShiftRules:
     """Full time (9 h with a 1 h unpaid lunch 3–5 h in) and part time (6 h, 4 h), any start."""
+
     def slots(hours: float) -> int:
         return max(1, round(hours * 3600 / interval_s))
 
     def starts(length: int) -> tuple[int, ...]:
-        return tuple(range(0, max(0, horizon - length) + 1))
+        return tuple(range(max(0, horizon - length) + 1))
 
     lunch = BreakWindow(slots(1), slots(3), slots(5))
     return ShiftRules(

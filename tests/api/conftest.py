@@ -3,11 +3,12 @@ HTTP clients signed in as the sample center's users."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from api_support import PASSWORD, START, SignIn
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from pydantic import SecretStr
 
@@ -20,11 +21,8 @@ from madoguchi.samples import load_sample_center
 from madoguchi.settings import Settings
 from madoguchi.store import InMemoryEventStore
 
-PASSWORD = "test-password-1234"
-#: A Tuesday morning in Tokyo, when the sample center is open.
-START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC).timestamp()
-
-SignIn = Callable[[str], Awaitable[httpx.AsyncClient]]
+#: Cheap argon2 parameters for test users (verification reads them from the hash).
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @pytest.fixture(scope="session")
@@ -45,8 +43,9 @@ def settings() -> Settings:
 
 @pytest.fixture
 async def runtime(center: CenterConfig) -> AsyncIterator[CenterRuntime]:
-    runtime = CenterRuntime(center, store=InMemoryEventStore(), bus=InProcessBus(),
-                            clock=ManualClock(START))
+    runtime = CenterRuntime(
+        center, store=InMemoryEventStore(), bus=InProcessBus(), clock=ManualClock(START)
+    )
     await runtime.start()
     yield runtime
     await runtime.stop(drain_timeout=0.0)
@@ -56,7 +55,7 @@ async def runtime(center: CenterConfig) -> AsyncIterator[CenterRuntime]:
 def app(settings: Settings, runtime: CenterRuntime, center: CenterConfig) -> FastAPI:
     app = create_app(settings, runtime, create_tables=True)
     with app.state.ctx.sessions() as db:
-        seed_sample_users(db, center, PASSWORD, START)
+        seed_sample_users(db, center, PASSWORD, START, FAST_HASHER)
         seed_sample_customers(db, "midori", START)
     return app
 
@@ -70,8 +69,10 @@ async def clients(app: FastAPI) -> AsyncIterator[list[httpx.AsyncClient]]:
 
 
 def anonymous(app: FastAPI, opened: list[httpx.AsyncClient]) -> httpx.AsyncClient:
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("10.0.0.1", 5000)),
-                               base_url="http://testserver")
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=("10.0.0.1", 5000)),
+        base_url="http://testserver",
+    )
     opened.append(client)
     return client
 
@@ -87,8 +88,9 @@ def sign_in(app: FastAPI, clients: list[httpx.AsyncClient]) -> SignIn:
 
     async def signed(username: str) -> httpx.AsyncClient:
         client = anonymous(app, clients)
-        response = await client.post("/api/v1/auth/sign-in",
-                                     json={"username": username, "password": PASSWORD})
+        response = await client.post(
+            "/api/v1/auth/sign-in", json={"username": username, "password": PASSWORD}
+        )
         assert response.status_code == 200, response.text
         client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
         return client

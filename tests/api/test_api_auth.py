@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from conftest import PASSWORD, SignIn
+from api_support import PASSWORD, SignIn
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -13,14 +13,17 @@ from madoguchi.store.crm import AuditEntry
 
 def audit_actions(app: FastAPI) -> list[tuple[str, str]]:
     with app.state.ctx.sessions() as db:
-        return [(e.action, e.username) for e in db.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+        return [
+            (e.action, e.username) for e in db.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        ]
 
 
 async def test_given_right_password_when_signing_in_then_a_session_and_csrf_token_are_given(
     anon: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    response = await anon.post("/api/v1/auth/sign-in",
-                               json={"username": "op01", "password": PASSWORD})
+    response = await anon.post(
+        "/api/v1/auth/sign-in", json={"username": "op01", "password": PASSWORD}
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["role"] == "agent"
@@ -37,8 +40,9 @@ async def test_given_right_password_when_signing_in_then_a_session_and_csrf_toke
 async def test_given_wrong_password_when_signing_in_then_401_and_the_failure_is_audited(
     anon: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    response = await anon.post("/api/v1/auth/sign-in",
-                               json={"username": "op01", "password": "nope"})
+    response = await anon.post(
+        "/api/v1/auth/sign-in", json={"username": "op01", "password": "nope"}
+    )
     assert response.status_code == 401
     assert response.json()["error_id"] == "sign-in-failed"
     assert ("sign_in_failed", "op01") in audit_actions(app)
@@ -48,18 +52,21 @@ async def test_given_five_failures_when_trying_again_then_429_until_the_window_p
     anon: httpx.AsyncClient, runtime: CenterRuntime
 ) -> None:
     for _ in range(5):
-        failed = await anon.post("/api/v1/auth/sign-in",
-                                 json={"username": "op02", "password": "wrong"})
+        failed = await anon.post(
+            "/api/v1/auth/sign-in", json={"username": "op02", "password": "wrong"}
+        )
         assert failed.status_code == 401
-    refused = await anon.post("/api/v1/auth/sign-in",
-                              json={"username": "op02", "password": PASSWORD})
+    refused = await anon.post(
+        "/api/v1/auth/sign-in", json={"username": "op02", "password": PASSWORD}
+    )
     assert refused.status_code == 429
     assert int(refused.headers["retry-after"]) > 0
     clock = runtime.clock
     assert isinstance(clock, ManualClock)
     clock.advance(301)
-    accepted = await anon.post("/api/v1/auth/sign-in",
-                               json={"username": "op02", "password": PASSWORD})
+    accepted = await anon.post(
+        "/api/v1/auth/sign-in", json={"username": "op02", "password": PASSWORD}
+    )
     assert accepted.status_code == 200
 
 
@@ -109,8 +116,11 @@ async def test_given_an_api_token_when_used_as_bearer_then_it_acts_without_csrf(
     me = await anon.get("/api/v1/auth/me", headers=headers)
     assert me.json()["username"] == "sv01"
     assert me.json()["csrf_token"] is None
-    write = await anon.post("/api/v1/customers", headers=headers,
-                            json={"customer_number": "T-1", "name": "トークン 太郎"})
+    write = await anon.post(
+        "/api/v1/customers",
+        headers=headers,
+        json={"customer_number": "T-1", "name": "トークン 太郎"},
+    )
     assert write.status_code == 201
     bad = await anon.get("/api/v1/auth/me", headers={"Authorization": "Bearer mdg_nope"})
     assert bad.status_code == 401
@@ -124,6 +134,7 @@ async def test_given_a_deactivated_user_when_signing_in_then_refused(
     op03 = next(u for u in users if u["username"] == "op03")
     changed = await admin.patch(f"/api/v1/admin/users/{op03['id']}", json={"active": False})
     assert changed.json()["active"] is False
-    response = await anon.post("/api/v1/auth/sign-in",
-                               json={"username": "op03", "password": PASSWORD})
+    response = await anon.post(
+        "/api/v1/auth/sign-in", json={"username": "op03", "password": PASSWORD}
+    )
     assert response.status_code == 401

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import SignIn
+from api_support import SignIn
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -26,23 +26,32 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("GET", "/api/v1/admin/config", None, "supervisor"),
     ("GET", "/api/v1/admin/audit", None, "supervisor"),
     ("GET", "/api/v1/admin/customers/export?purpose=test", None, "supervisor"),
-    ("POST", "/api/v1/agents/op02/state", {"state": "not_ready", "reason": "break"},
-     "supervisor"),
+    ("POST", "/api/v1/agents/op02/state", {"state": "not_ready", "reason": "break"}, "supervisor"),
     ("POST", "/api/v1/agents/op02/work-mode", {"work_mode": "blended"}, "supervisor"),
     ("POST", "/api/v1/agents/op02/sign-out", None, "supervisor"),
     ("GET", "/api/v1/admin/users", None, "admin"),
-    ("POST", "/api/v1/admin/users",
-     {"username": "new-user", "display_name": "新人", "role": "agent",
-      "password": "long-enough-pw"}, "admin"),
+    (
+        "POST",
+        "/api/v1/admin/users",
+        {
+            "username": "new-user",
+            "display_name": "新人",
+            "role": "agent",
+            "password": "long-enough-pw",
+        },
+        "admin",
+    ),
     ("PUT", "/api/v1/admin/scripts/general", {"queue_id": "general", "steps": []}, "admin"),
 ]
 
 
 @pytest.mark.parametrize("role", list(ROLES))
-@pytest.mark.parametrize(("method", "path", "body", "least"), MATRIX,
-                         ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
-async def test_role_matrix(sign_in: SignIn, role: str, method: str, path: str,
-                           body: dict[str, Any] | None, least: str) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "body", "least"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX]
+)
+async def test_role_matrix(
+    sign_in: SignIn, role: str, method: str, path: str, body: dict[str, Any] | None, least: str
+) -> None:
     client = await sign_in(ROLES[role])
     if path.startswith("/api/v1/agents/op02"):
         # the target agent must be signed in to routing for state changes to be accepted
@@ -73,7 +82,13 @@ async def test_wallboard_and_agents_show_only_the_own_tenant(sign_in: SignIn) ->
     board = (await aozora_sv.get("/api/v1/wallboard")).json()
     assert [q["id"] for q in board["queues"]] == ["aozora-reception"]
     assert {a["agent_id"] for a in board["agents"]} == {
-        "sv05", "op25", "op26", "op27", "op28", "op29", "op30"
+        "sv05",
+        "op25",
+        "op26",
+        "op27",
+        "op28",
+        "op29",
+        "op30",
     }
 
 
@@ -82,14 +97,28 @@ async def test_an_admin_cannot_manage_users_of_another_tenant(sign_in: SignIn) -
     aozora_admin = await sign_in("admin-aozora")
     midori_users = (await midori_admin.get("/api/v1/admin/users")).json()
     assert {u["username"] for u in (await aozora_admin.get("/api/v1/admin/users")).json()} == {
-        "admin-aozora", "sv05", "op25", "op26", "op27", "op28", "op29", "op30"
+        "admin-aozora",
+        "sv05",
+        "op25",
+        "op26",
+        "op27",
+        "op28",
+        "op29",
+        "op30",
     }
     target = midori_users[0]["id"]
     response = await aozora_admin.patch(f"/api/v1/admin/users/{target}", json={"active": False})
     assert response.status_code == 404
-    bad_agent = await aozora_admin.post("/api/v1/admin/users", json={
-        "username": "x1", "display_name": "x", "role": "agent", "agent_id": "op01",
-        "password": "long-enough-pw"})
+    bad_agent = await aozora_admin.post(
+        "/api/v1/admin/users",
+        json={
+            "username": "x1",
+            "display_name": "x",
+            "role": "agent",
+            "agent_id": "op01",
+            "password": "long-enough-pw",
+        },
+    )
     assert bad_agent.status_code == 422
     assert bad_agent.json()["details"][0]["field"] == "body.agent_id"
 
@@ -112,9 +141,14 @@ async def test_every_personal_data_read_lands_in_the_audit_log(
 
     def count() -> int:
         with app.state.ctx.sessions() as db:
-            return int(db.scalar(select(func.count()).select_from(AuditEntry)
-                                 .where(AuditEntry.action == action,
-                                        AuditEntry.username == "sv01")) or 0)
+            return int(
+                db.scalar(
+                    select(func.count())
+                    .select_from(AuditEntry)
+                    .where(AuditEntry.action == action, AuditEntry.username == "sv01")
+                )
+                or 0
+            )
 
     before = count()
     response = await supervisor.get(path.format(id=customer["id"]))

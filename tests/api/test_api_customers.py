@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from conftest import SignIn
+from api_support import SignIn
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -71,9 +71,8 @@ async def test_search_finds_by_phone_in_any_format_by_name_part_and_by_number(
     for phone in ("0355550100", "+81 3-5555-0100", "03-5555-0100"):
         found = (await agent.get("/api/v1/customers", params={"phone": phone})).json()
         assert [c["customer_number"] for c in found] == ["C-100"]
-    assert [c["customer_number"]
-            for c in (await agent.get("/api/v1/customers", params={"name": "イチロウ"})).json()
-            ] == ["C-100", "M0003"]
+    by_kana = (await agent.get("/api/v1/customers", params={"name": "イチロウ"})).json()
+    assert sorted(c["customer_number"] for c in by_kana) == ["C-100", "M0003"]
     by_number = (await agent.get("/api/v1/customers", params={"number": "M0001"})).json()
     assert by_number[0]["name"] == "山田 花子"
     assert (await agent.get("/api/v1/customers", params={"name": "%"})).json() == []
@@ -83,8 +82,9 @@ async def test_search_finds_by_phone_in_any_format_by_name_part_and_by_number(
 async def test_update_changes_only_the_given_fields(sign_in: SignIn) -> None:
     agent = await sign_in("op01")
     created = (await agent.post("/api/v1/customers", json=NEW)).json()
-    changed = await agent.patch(f"/api/v1/customers/{created['id']}",
-                                json={"phone": "090-0000-1111"})
+    changed = await agent.patch(
+        f"/api/v1/customers/{created['id']}", json={"phone": "090-0000-1111"}
+    )
     assert changed.status_code == 200
     assert changed.json()["phone"] == "+819000001111"
     assert changed.json()["email"] == NEW["email"]
@@ -115,8 +115,9 @@ async def test_screen_pop_prefers_the_collected_customer_number_over_the_phone(
     sign_in: SignIn,
 ) -> None:
     agent = await sign_in("op01")
-    pop = (await agent.get("/api/v1/screen-pop",
-                           params={"phone": "090-1234-5678", "number": "M0003"})).json()
+    pop = (
+        await agent.get("/api/v1/screen-pop", params={"phone": "090-1234-5678", "number": "M0003"})
+    ).json()
     assert pop["matched_by"] == "customer_number"
     assert pop["customer"]["customer_number"] == "M0003"
     by_phone = (await agent.get("/api/v1/screen-pop", params={"phone": "09012345678"})).json()
@@ -139,4 +140,6 @@ async def test_customers_of_another_tenant_are_invisible(sign_in: SignIn) -> Non
 
 
 async def test_unauthenticated_clients_get_no_customer_data(anon: httpx.AsyncClient) -> None:
-    assert (await anon.get("/api/v1/screen-pop", params={"phone": "09012345678"})).status_code == 401
+    assert (
+        await anon.get("/api/v1/screen-pop", params={"phone": "09012345678"})
+    ).status_code == 401

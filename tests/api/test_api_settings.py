@@ -20,7 +20,12 @@ def test_given_production_when_secret_is_a_placeholder_then_start_up_is_refused(
     secret: str,
 ) -> None:
     with pytest.raises(ValidationError, match="secret_key"):
-        Settings(environment="production", secret_key=SecretStr(secret), cookie_secure=True, _env_file=None)  # type: ignore[call-arg]
+        Settings(
+            environment="production",
+            secret_key=SecretStr(secret),
+            cookie_secure=True,
+            _env_file=None,
+        )  # type: ignore[call-arg]
 
 
 def test_given_production_when_cookies_are_not_secure_then_start_up_is_refused() -> None:

@@ -18,7 +18,20 @@ JST = timezone(timedelta(hours=9))
 
 def test_staff_prints_the_issue_json_for_the_textbook_case() -> None:
     result = runner.invoke(
-        app, ["wfm", "staff", "--calls", "100", "--interval", "30m", "--aht", "180", "--sl", "80/20", "--json"]
+        app,
+        [
+            "wfm",
+            "staff",
+            "--calls",
+            "100",
+            "--interval",
+            "30m",
+            "--aht",
+            "180",
+            "--sl",
+            "80/20",
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
@@ -32,8 +45,21 @@ def test_staff_prints_the_issue_json_for_the_textbook_case() -> None:
 def test_staff_adds_scheduled_agents_and_abandonment_when_their_flags_are_given() -> None:
     result = runner.invoke(
         app,
-        ["wfm", "staff", "--calls", "100", "--aht", "3m", "--shrinkage", "30%",
-         "--patience", "120", "--max-abandon", "5%", "--json"],
+        [
+            "wfm",
+            "staff",
+            "--calls",
+            "100",
+            "--aht",
+            "3m",
+            "--shrinkage",
+            "30%",
+            "--patience",
+            "120",
+            "--max-abandon",
+            "5%",
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
@@ -66,7 +92,12 @@ def _records_csv(path: Path, days: int) -> None:
             day = start + timedelta(days=d)
             volume = rng.poisson(80 if day.weekday() < 5 else 25)
             for offset in np.sort(rng.uniform(9 * 3600, 18 * 3600, volume)):
-                writer.writerow([(day + timedelta(seconds=float(offset))).isoformat(), round(rng.exponential(240))])
+                writer.writerow(
+                    [
+                        (day + timedelta(seconds=float(offset))).isoformat(),
+                        round(rng.exponential(240)),
+                    ]
+                )
 
 
 def test_forecast_backtests_and_writes_a_csv_with_agents(tmp_path: Path) -> None:
@@ -75,8 +106,22 @@ def test_forecast_backtests_and_writes_a_csv_with_agents(tmp_path: Path) -> None
     out = tmp_path / "forecast.csv"
     result = runner.invoke(
         app,
-        ["wfm", "forecast", str(records), "--interval", "30m", "--days", "7", "--holdout-weeks", "1",
-         "--sl", "80/20", "--out", str(out), "--json"],
+        [
+            "wfm",
+            "forecast",
+            str(records),
+            "--interval",
+            "30m",
+            "--days",
+            "7",
+            "--holdout-weeks",
+            "1",
+            "--sl",
+            "80/20",
+            "--out",
+            str(out),
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
@@ -85,14 +130,16 @@ def test_forecast_backtests_and_writes_a_csv_with_agents(tmp_path: Path) -> None
     assert [d["kind"] for d in document["days"]][:2] == ["mon", "tue"]
     # 2026-03-30 … 04-05: no holiday; a weekday forecast beats a Sunday one
     assert document["days"][0]["calls"] > document["days"][6]["calls"]
-    rows = list(csv.DictReader(out.open()))
+    rows = list(csv.DictReader(out.read_text().splitlines()))
     assert len(rows) == 7 * 48
     assert set(rows[0]) == {"date", "interval_start", "kind", "calls", "aht_s", "agents"}
 
 
 def test_forecast_names_the_file_line_of_a_bad_row(tmp_path: Path) -> None:
     records = tmp_path / "records.csv"
-    records.write_text("timestamp,handle_s\n2026-03-02T09:00:00+09:00,120\n2026-03-02T09:01:00,abc\n")
+    records.write_text(
+        "timestamp,handle_s\n2026-03-02T09:00:00+09:00,120\n2026-03-02T09:01:00,abc\n"
+    )
     result = runner.invoke(app, ["wfm", "forecast", str(records)])
     assert result.exit_code != 0
     assert f"{records}:3: handle_s: not a number" in result.stderr
@@ -106,24 +153,36 @@ def _requirement_csv(path: Path, needed: list[int], start_hour: int = 9) -> None
     path.write_text("\n".join(lines) + "\n")
 
 
-def test_schedule_covers_the_requirement_and_exports_csv_and_a_simulator_plan(tmp_path: Path) -> None:
+def test_schedule_covers_the_requirement_and_exports_csv_and_a_simulator_plan(
+    tmp_path: Path,
+) -> None:
     requirement = tmp_path / "req.csv"
     needed = [2, 3, 4, 5, 5, 4, 3, 3, 4, 5, 5, 4, 3, 3, 2, 2, 2, 1]
     _requirement_csv(requirement, needed)
     shifts, coverage, plan = tmp_path / "shifts.csv", tmp_path / "cover.csv", tmp_path / "plan.json"
     result = runner.invoke(
         app,
-        ["wfm", "schedule", str(requirement), "--out-shifts", str(shifts), "--out-coverage",
-         str(coverage), "--plan-json", str(plan), "--json"],
+        [
+            "wfm",
+            "schedule",
+            str(requirement),
+            "--out-shifts",
+            str(shifts),
+            "--out-coverage",
+            str(coverage),
+            "--plan-json",
+            str(plan),
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert document["under_agent_intervals"] == 0
     assert document["paid_hours"] >= sum(needed) / 2
-    cover_rows = list(csv.DictReader(coverage.open()))
+    cover_rows = list(csv.DictReader(coverage.read_text().splitlines()))
     assert [int(r["required"]) for r in cover_rows] == needed
     assert all(int(r["scheduled"]) >= int(r["required"]) for r in cover_rows)
-    shift_rows = list(csv.DictReader(shifts.open()))
+    shift_rows = list(csv.DictReader(shifts.read_text().splitlines()))
     assert sum(int(r["agents"]) for r in shift_rows) == document["headcount"]
     simulator_plan = json.loads(plan.read_text())
     assert simulator_plan["interval_min"] == 30
@@ -143,7 +202,9 @@ def test_schedule_reads_patterns_from_yaml(tmp_path: Path) -> None:
         "rules:\n"
         "  max_headcount: 5\n"
     )
-    result = runner.invoke(app, ["wfm", "schedule", str(requirement), "--patterns", str(patterns), "--json"])
+    result = runner.invoke(
+        app, ["wfm", "schedule", str(requirement), "--patterns", str(patterns), "--json"]
+    )
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert document["headcount"] == 3
@@ -161,7 +222,10 @@ def test_schedule_errors_name_the_file_line(tmp_path: Path) -> None:
     assert f"{requirement}:4: interval_start: expected 10:00" in result.stderr
     _requirement_csv(requirement, [1] * 8)
     patterns = tmp_path / "p.yaml"
-    patterns.write_text("patterns:\n  - name: long\n    length: 10h\n    starts: '09:00'\n  - length: 7q\n    starts: '09:00'\n")
+    patterns.write_text(
+        "patterns:\n  - name: long\n    length: 10h\n    starts: '09:00'\n"
+        "  - length: 7q\n    starts: '09:00'\n"
+    )
     result = runner.invoke(app, ["wfm", "schedule", str(requirement), "--patterns", str(patterns)])
     assert f"{patterns}:5: length: not a duration" in result.stderr
 
@@ -169,12 +233,29 @@ def test_schedule_errors_name_the_file_line(tmp_path: Path) -> None:
 def test_cost_reports_break_even_volumes_and_writes_an_svg_chart(tmp_path: Path) -> None:
     svg = tmp_path / "cost.svg"
     result = runner.invoke(
-        app, ["wfm", "cost", "--wage", "1200", "--price", "300", "--price", "600", "--volume", "20000",
-              "--svg", str(svg), "--json"]
+        app,
+        [
+            "wfm",
+            "cost",
+            "--wage",
+            "1200",
+            "--price",
+            "300",
+            "--price",
+            "600",
+            "--volume",
+            "20000",
+            "--svg",
+            str(svg),
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    assert document["break_even_calls_per_month"]["600"] < document["break_even_calls_per_month"]["300"]
+    assert (
+        document["break_even_calls_per_month"]["600"]
+        < document["break_even_calls_per_month"]["300"]
+    )
     assert document["at_volume"]["per_contact"] > 0
     assert svg.read_text().startswith("<svg")
     text = runner.invoke(app, ["wfm", "cost"])
@@ -186,3 +267,28 @@ def test_cost_errors_name_the_flag() -> None:
     result = runner.invoke(app, ["wfm", "cost", "--price", "0"])
     assert result.exit_code == 2
     assert "--price" in result.output
+
+
+def test_the_pattern_file_in_the_docs_schedules_a_day(tmp_path: Path) -> None:
+    import re
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "wfm.md"
+    example = re.search(r"```yaml\n(.*?)```", docs.read_text(), re.S)
+    assert example is not None
+    patterns = tmp_path / "patterns.yaml"
+    patterns.write_text(example.group(1))
+    requirement = tmp_path / "req.csv"
+    lines = ["interval_start,agents"]
+    for i in range(44):  # 08:00–19:00 in 15-min intervals
+        minutes = 8 * 60 + 15 * i
+        lines.append(f"{minutes // 60:02d}:{minutes % 60:02d},{[2, 5, 8, 9, 7, 4][i * 6 // 44]}")
+    requirement.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(
+        app, ["wfm", "schedule", str(requirement), "--patterns", str(patterns), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    # under_penalty 2.0: one missing agent-interval is cheaper than another 4-hour shift
+    assert document["under_agent_intervals"] <= 1
+    assert document["headcount"] <= 40
+    assert {s["pattern"] for s in document["shifts"]} <= {"full-time", "part-time"}

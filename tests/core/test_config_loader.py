@@ -587,14 +587,21 @@ def test_every_problem_is_reported_at_once_in_line_order() -> None:
 # robustness --------------------------------------------------------------------------------
 
 
+def _outcome(text: str, filename: str) -> tuple[bool, list[Problem]]:
+    """(loaded, problems): only ConfigError may come out of the loader."""
+    try:
+        parse_center(text, filename)
+    except ConfigError as err:
+        return False, err.problems
+    return True, []
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_any_text_either_loads_or_raises_config_error(text: str) -> None:
-    try:
-        parse_center(text, "fuzz.yaml")
-    except ConfigError as err:
-        assert err.problems
-        assert all(p.line >= 1 for p in err.problems)
+    loaded, found = _outcome(text, "fuzz.yaml")
+    assert loaded != bool(found)
+    assert all(p.line >= 1 for p in found)
 
 
 _SAMPLE_LINES = sample_center_text().splitlines()
@@ -626,8 +633,43 @@ def test_damaged_sample_either_loads_or_reports_lines_inside_the_file(
         else:
             lines[index] = "  " + lines[index]
     text = "\n".join(lines) + "\n"
-    try:
-        parse_center(text, "damaged.yaml")
-    except ConfigError as err:
-        assert err.problems
-        assert all(1 <= p.line <= len(lines) + 1 for p in err.problems)
+    loaded, found = _outcome(text, "damaged.yaml")
+    assert loaded != bool(found)
+    assert all(1 <= p.line <= len(lines) + 1 for p in found)
+
+
+def test_a_tenant_with_a_bad_name_is_reported_once_not_again_at_each_use() -> None:
+    text = BASE.replace("{id: acme, name: エーシーエム}", "{id: acme, name: [x]}").replace(
+        "    name: 注文\n", "    name: 注文\n    tenant: acme\n"
+    )
+    problem = only_problem(text)
+    assert problem.line == 2
+    assert "tenant 'acme' name must be a mapping" in problem.message
+
+
+def test_an_empty_tenant_list_is_reported() -> None:
+    problem = only_problem("tenants: []\n")
+    assert (problem.line, problem.message) == (
+        1,
+        "tenants: list at least one company the center serves",
+    )
+
+
+def test_pure_python_and_libyaml_parsers_report_the_same_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from madoguchi.core import config_loader
+
+    bad = (
+        "timezone: Asia/Tokio\n"
+        + BASE.replace("skills: {orders: 2}", "skills: {order: 2}").replace("general: 5,", "x: 5,")
+        + "teams:\n  - {id: t1, name: 一班, supervisor: a2}\nbroken: [\n"
+    )
+    texts = [bad, bad.replace("broken: [\n", ""), sample_center_text()]
+    fast = [_outcome(t, "c.yaml") for t in texts]
+    monkeypatch.setattr(config_loader, "_SAFE_LOADER", yaml.SafeLoader)
+    slow = [_outcome(t, "c.yaml") for t in texts]
+    assert [p.line for p in slow[0][1]] == [p.line for p in fast[0][1]] == [23]  # wording differs
+    assert slow[1:] == fast[1:]
+    assert fast[2] == (True, [])
+    assert len(fast[1][1]) == 4

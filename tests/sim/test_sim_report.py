@@ -61,3 +61,9 @@ def test_given_a_result_when_rendered_as_html_then_charts_are_inline_svg_without
     for title in ("Contacts by interval", "Service level", "Occupancy", "Agents signed in"):
         assert title in page
     assert "45 agents" in page
+
+
+def test_given_two_results_when_written_as_csv_then_a_scenario_column_leads() -> None:
+    lines = to_csv([small_day("a"), small_day("b")]).splitlines()
+    assert lines[0].startswith("scenario,start,")
+    assert [line.split(",")[0] for line in lines[1:]] == ["a", "a", "b", "b"]

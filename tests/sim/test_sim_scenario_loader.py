@@ -57,7 +57,11 @@ def test_given_the_shipped_sample_day_when_loaded_then_it_references_the_sample_
     scenario, center = load_scenario_file(SAMPLE)
     assert scenario.name == "sample-day"
     assert {k.queue for k in scenario.mix} <= {q.id for q in center.queues}
-    assert isinstance(scenario.mix[2].after_contact_work, Uniform)
+    complaints = next(k for k in scenario.mix if k.queue == "complaints")
+    assert isinstance(complaints.after_contact_work, Uniform)
+    flow_kind = next(k for k in scenario.mix if k.flow is not None)
+    assert flow_kind.flow_keys == ("3", "1", "1")
+    assert [ref for ref, _ in scenario.flows] == [flow_kind.flow]
 
 
 def test_given_an_unknown_queue_when_parsed_then_its_line_is_reported(
@@ -135,3 +139,11 @@ def test_given_a_missing_center_file_when_loaded_then_the_center_line_is_reporte
     with pytest.raises(ScenarioError) as info:
         load_scenario_file(path)
     assert str(info.value.problems[0]).startswith(f"{path}:2: cannot read center")
+
+
+def test_given_pool_capacities_when_parsed_then_channels_are_checked(center: CenterConfig) -> None:
+    good = GOOD.replace('shift: "09:00-18:00"}', 'shift: "09:00-18:00", capacity: {chat: 3}}')
+    pool = parse_scenario(good, "day.yaml", center).pools[0]
+    assert [(c.value, n) for c, n in pool.capacity] == [("chat", 3)]
+    bad = GOOD.replace('shift: "09:00-18:00"}', 'shift: "09:00-18:00", capacity: {fax: 1}}')
+    assert problems(bad, center) == ["day.yaml:12: unknown channel 'fax'"]

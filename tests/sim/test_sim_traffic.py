@@ -115,3 +115,15 @@ def test_given_a_staffing_plan_when_rostered_then_agents_follow_it_per_interval(
                 signed_in += 1 if change.action is RosterAction.LOGIN else -1
         per_interval.append(signed_in)
     assert per_interval == [2, 5, 3]
+
+
+def test_given_a_rate_when_live_arrivals_are_drawn_then_gaps_and_kinds_follow_it() -> None:
+    from madoguchi.sim.arrivals import LiveArrivals
+
+    live = LiveArrivals(120.0, [3.0, 1.0], np.random.default_rng(8))
+    gaps = [live.next_gap() for _ in range(20_000)]
+    kinds = [live.next_kind() for _ in range(20_000)]
+    assert np.mean(gaps) == pytest.approx(30.0, rel=0.03)
+    assert np.mean(np.asarray(kinds) == 1) == pytest.approx(0.25, abs=0.01)
+    with pytest.raises(ValueError, match="positive"):
+        LiveArrivals(0.0, [1.0], np.random.default_rng(0))

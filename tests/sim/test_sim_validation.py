@@ -102,6 +102,7 @@ def erlang_a_abandonment(n: int, lam: float, mu: float, theta: float) -> float:
     return float(theta * waiting / lam)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [11, 12])
 def test_given_mmn_without_abandonment_when_a_day_is_simulated_then_erlang_c_holds(
     seed: int,
@@ -118,6 +119,7 @@ def test_given_mmn_without_abandonment_when_a_day_is_simulated_then_erlang_c_hol
     assert total.asa_s == pytest.approx(c / drain_rate, rel=0.35)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [21, 22])
 def test_given_mmn_with_exponential_patience_when_simulated_then_erlang_a_abandonment_holds(
     seed: int,

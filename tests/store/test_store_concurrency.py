@@ -9,7 +9,7 @@ import pytest
 from madoguchi.store import EventStore, open_store
 
 WRITERS = 3
-BATCHES = 20
+BATCHES = 30
 BATCH = 5
 
 

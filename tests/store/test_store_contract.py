@@ -139,6 +139,8 @@ def test_given_a_bad_record_in_a_batch_then_nothing_of_the_batch_is_logged(
         {"type": "X", "v": "one", "at": 3.0},
         {"type": "X", "v": 1, "at": 3.0, "blob": object()},
         {"type": "X", "v": 1, "at": 3.0, "note": "NUL \x00 cannot be stored"},
+        {"type": "X" * 129, "v": 1, "at": 3.0},
+        {"type": "X", "v": 1, "at": 3.0, "tenant": "t" * 65},
     ):
         with pytest.raises(MalformedRecord):
             store.append_records([good, bad])
@@ -263,9 +265,21 @@ def test_find_contact_records_filters_by_time_queue_agent_customer_and_tenant(
     assert ids(store.find_contact_records(limit=2, started_from=1_005.0)) == ["c5", "c6"]
 
 
-def test_a_contact_record_that_json_cannot_hold_is_refused_whole(store: EventStore) -> None:
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"document": {"x": math.nan}},
+        {"document": {"x": "\x00"}},
+        {"tenant": "t" * 65},
+        {"agents": ("a1", "a" * 129)},
+        {"end_reason": "r" * 33},
+    ],
+)
+def test_a_contact_record_that_cannot_be_stored_is_refused_with_its_batch(
+    store: EventStore, bad: dict[str, object]
+) -> None:
     with pytest.raises(MalformedRecord):
-        store.upsert_contact_records([record(1), record(2, document={"x": math.nan})])
+        store.upsert_contact_records([record(1), record(2, **bad)])
     assert store.find_contact_records() == []
 
 
@@ -281,3 +295,6 @@ def test_runtime_metadata_is_a_small_json_key_value(store: EventStore) -> None:
     with pytest.raises(MalformedRecord):
         store.put_meta("bad", math.inf)
     assert store.get_meta("bad") is None
+    for bad_key in ("", "k" * 201):
+        with pytest.raises(MalformedRecord):
+            store.put_meta(bad_key, 1)

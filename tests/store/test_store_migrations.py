@@ -9,6 +9,7 @@ from sqlalchemy import inspect
 
 from madoguchi.store import (
     InMemoryEventStore,
+    SchemaOutOfDate,
     SqlEventStore,
     StoreUnavailable,
     StoreUrlError,
@@ -64,6 +65,16 @@ def test_downgrade_to_base_drops_every_table(
         engine.dispose()
 
 
+def test_opening_without_migrating_refuses_a_database_not_at_the_newest_revision(
+    sqlite_url: str,
+) -> None:
+    with pytest.raises(SchemaOutOfDate, match="run `madoguchi db upgrade`"):
+        open_store(sqlite_url, migrate=False)
+    open_store(sqlite_url).close()
+    with open_store(sqlite_url, migrate=False) as store:
+        assert store.last_id() == 0
+
+
 def test_memory_url_gives_an_in_memory_store() -> None:
     assert isinstance(open_store("memory://"), InMemoryEventStore)
 
@@ -91,3 +102,13 @@ def test_unsupported_urls_are_refused_with_a_store_error(url: str) -> None:
 def test_unreachable_database_is_a_store_unavailable_error() -> None:
     with pytest.raises(StoreUnavailable, match="cannot migrate"):
         open_store("postgresql://postgres@127.0.0.1:1/test?connect_timeout=2")
+
+
+def test_the_packaged_revisions_form_one_chain_with_a_single_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from madoguchi.store.migrate import alembic_config
+
+    scripts = ScriptDirectory.from_config(alembic_config())
+    assert scripts.get_heads() == [head_revision()]
+    assert scripts.get_bases() == ["0001"]

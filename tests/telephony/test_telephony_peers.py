@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from telephony_support import SCENARIOS, free_port, run_sipp
 
-from conftest import SCENARIOS, free_port, run_sipp
 from madoguchi.telephony.rtp.endpoint import RtpEndpoint
 from madoguchi.telephony.sip.call import Call
 from madoguchi.telephony.sip.digest import DigestAuthenticator
@@ -341,3 +341,121 @@ async def test_given_baresip_with_digest_credentials_then_registrar_binds_it(
     assert bindings, out.decode(errors="replace")[-2000:]
     assert bindings[0].source == (HOST, phone_port)
     assert 290 <= bindings[0].expires_at - loop.time() <= 300
+
+
+def _pcap_payloads(path: str) -> list[bytes]:
+    """RTP payloads of a pcap of Ethernet/IPv4/UDP packets (as sipp ships them)."""
+    import struct
+
+    data = Path(path).read_bytes()
+    offset, payloads = 24, []
+    while offset < len(data):
+        (length,) = struct.unpack_from("<I", data, offset + 8)
+        packet = data[offset + 16 : offset + 16 + length]
+        payloads.append(packet[42 + 12 :])
+        offset += 16 + length
+    return payloads
+
+
+async def test_given_sipp_caller_bridged_to_echoing_sipp_agent_then_audio_is_relayed_and_recorded(
+    tmp_path: Path,
+) -> None:
+    from madoguchi.telephony.call_bridge import BridgedCall
+    from madoguchi.telephony.rtp import g711
+    from madoguchi.telephony.rtp.recorder import AGENT, CALLER
+
+    agent_port = free_port()
+    agent = asyncio.create_task(
+        run_sipp(
+            "-sn",
+            "uas",
+            "-rtp_echo",
+            "-mp",
+            str(free_port()),
+            "-p",
+            str(agent_port),
+            "-m",
+            "1",
+            cwd=tmp_path,
+            timeout=20,
+        )
+    )
+    bridges: list[BridgedCall] = []
+    digits: list[str] = []
+    recording = tmp_path / "call.wav"
+    endpoint: SipEndpoint
+
+    async def bridge(call: Call) -> None:
+        bridged = BridgedCall(endpoint, call, host=HOST, recording=recording)
+        bridges.append(bridged)
+        await bridged.answer()
+        await bridged.connect(f"sip:agent@{HOST}:{agent_port}")
+        assert bridged.bridge is not None
+        bridged.bridge.on_dtmf = lambda side, digit: digits.append(digit)
+
+    tasks: list[asyncio.Task[None]] = []
+    endpoint = SipEndpoint(
+        host=HOST,
+        port=free_port(),
+        on_incoming_call=lambda call: tasks.append(asyncio.create_task(bridge(call))),
+    )
+    await endpoint.start()
+    await asyncio.sleep(0.3)
+    try:
+        await sipp_call(
+            endpoint, tmp_path, "-sf", str(SCENARIOS / "uac_rtp_dtmf.xml"), "-mp", str(free_port())
+        )
+        assert await asyncio.wait_for(bridges[0].ended, 5) == "remote_bye"
+        assert await asyncio.wait_for(bridges[0].recorded, 5) == recording
+        result = await asyncio.wait_for(agent, 10)
+    finally:
+        await endpoint.close()
+    assert result.returncode == 0, result.output[-2000:]
+    assert digits == ["1", "2", "#", "#"]
+    caller_report, agent_report = bridges[0].reports()
+    assert (caller_report.lost, agent_report.lost) == (0, 0)
+    assert caller_report.jitter_ms < 5
+    assert agent_report.jitter_ms < 5
+    assert agent_report.received >= 35  # 1.2 s of 30 ms packets came back from the echo
+
+    import wave
+
+    with wave.open(str(recording)) as wav:
+        frames = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
+    sent = np.concatenate(
+        [g711.decode(p, 8) for p in _pcap_payloads("/usr/share/sip-tester/g711a.pcap")[:30]]
+    )
+    left = frames[:, CALLER]
+    # the first packets may come before the agent answers: align on the first speech sample
+    speech_sent = int(np.flatnonzero(sent != sent[0])[0])
+    speech_left = int(np.flatnonzero((left != sent[0]) & (left != 0))[0])
+    length = len(sent) - speech_sent
+    assert np.array_equal(left[speech_left : speech_left + length], sent[speech_sent:])
+    right = frames[:, AGENT].astype(float)
+    assert np.sqrt(np.mean(right**2)) > 0.3 * np.sqrt(np.mean(left.astype(float) ** 2))
+
+
+async def test_given_refer_from_sipp_then_202_transfer_target_and_notifies(
+    tmp_path: Path,
+) -> None:
+    answerer = Answerer()
+    endpoint = await start_uas(answerer)
+    targets: list[str] = []
+
+    def on_call(call: Call) -> None:
+        answerer.on_incoming_call(call)
+
+        def on_refer(target: str) -> None:
+            targets.append(target)
+            call.notify_transfer(200)
+
+        call.on_refer = on_refer
+
+    endpoint.on_incoming_call = on_call
+    try:
+        await sipp_call(endpoint, tmp_path, "-sf", str(SCENARIOS / "uac_refer.xml"))
+    finally:
+        await endpoint.close()
+        answerer.close()
+    assert targets == ["sip:1002@127.0.0.1"]
+    assert answerer.ended == ["remote_bye"]

@@ -22,7 +22,7 @@ from madoguchi.api import audit
 from madoguchi.api.agents import Supervisor
 from madoguchi.api.audit import Purpose
 from madoguchi.api.auth import Caller, client_address, require, revoke_sessions
-from madoguchi.api.context import Ctx, Db, Principal, Role
+from madoguchi.api.context import Ctx, Db, Principal, Role, RowId
 from madoguchi.api.csv_import import check_rows, decode
 from madoguchi.api.errors import (
     COMMON_RESPONSES,
@@ -191,12 +191,16 @@ def create_user(body: UserCreate, caller: Admin, ctx: Ctx, db: Db) -> UserOut:
 
 
 @router.patch("/admin/users/{user_id}", response_model=UserOut, summary="Change a user")
-def update_user(user_id: int, body: UserUpdate, caller: Admin, ctx: Ctx, db: Db) -> UserOut:
+def update_user(user_id: RowId, body: UserUpdate, caller: Admin, ctx: Ctx, db: Db) -> UserOut:
     """Role, name, agent link, password or active flag; deactivation ends their sessions."""
     row = db.get(User, user_id)
     if row is None or row.tenant != caller.tenant:
         raise NotFound(f"no user {user_id}", error_id="no-such-user")
     _check_agent(ctx, caller, body.agent_id)
+    if row.id == caller.user_id and (
+        body.active is False or (body.role is not None and body.role is not Role.ADMIN)
+    ):
+        raise Conflict("an admin cannot lock themself out", error_id="cannot-demote-self")
     if body.display_name is not None:
         row.display_name = body.display_name
     if body.role is not None:

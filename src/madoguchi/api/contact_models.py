@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from madoguchi.api.context import MAX_ROW_ID
 from madoguchi.store.port import StoredContactRecord
 
 
@@ -63,7 +64,7 @@ class NoteCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=4000)
-    customer_id: int | None = Field(default=None, ge=1)
+    customer_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
 
 
 class FollowUpCreate(BaseModel):
@@ -82,7 +83,7 @@ class WrapUp(BaseModel):
 
     disposition: str = Field(min_length=1, max_length=64)
     notes: str = Field(default="", max_length=4000)
-    customer_id: int | None = Field(default=None, ge=1)
+    customer_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
     """The customer the contact was about (as identified in the screen pop)."""
     follow_up: FollowUpCreate | None = None
 

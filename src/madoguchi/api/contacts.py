@@ -9,10 +9,11 @@ dispositions and follow-ups are also kept in the CRM tables for the customer's t
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,7 @@ from madoguchi.api.context import ApiContext, Ctx, Db, Principal, Role
 from madoguchi.api.customers import get_customer
 from madoguchi.api.errors import COMMON_RESPONSES, InvalidField, NotFound
 from madoguchi.core.routing import commands as rc
+from madoguchi.store.contact_records import stored_contact_record
 from madoguchi.store.crm import FollowUp, Note, aware
 from madoguchi.store.port import StoredContactRecord
 
@@ -47,9 +49,23 @@ def _mentions(value: Any, agent_id: str) -> bool:
     return bool(value == agent_id)
 
 
+def contact_record(ctx: ApiContext, contact_id: str) -> StoredContactRecord | None:
+    """The stored record of a completed contact, or the live record of an open one (call this
+    on the event loop: the live record is read from the runtime's record builder)."""
+    stored: StoredContactRecord | None = ctx.runtime.store.get_contact_record(contact_id)
+    if stored is not None:
+        return stored
+    live = ctx.runtime.records.snapshot(contact_id, ctx.runtime.clock.now())
+    if live is None:
+        return None
+    record = stored_contact_record(live)
+    document = {**record.document, "live": True, "ended_at": None, "end_reason": None}
+    return replace(record, ended_at=None, end_reason=None, document=document)
+
+
 def visible_record(ctx: ApiContext, caller: Principal, contact_id: str) -> StoredContactRecord:
-    """The contact's record when the caller may see it, else 404."""
-    record: StoredContactRecord | None = ctx.runtime.store.get_contact_record(contact_id)
+    """The contact's record when the caller may see it, else 404 (on the event loop)."""
+    record = contact_record(ctx, contact_id)
     if record is None or record.tenant != caller.tenant:
         raise NotFound(f"no contact {contact_id}", error_id="no-such-contact")
     if caller.role is Role.AGENT and not (
@@ -75,6 +91,14 @@ def _notes(db: Session, tenant: str, contact_id: str) -> list[NoteOut]:
         )
         for n in rows
     ]
+
+
+async def contact_in_view(contact_id: str, caller: Caller, ctx: Ctx) -> StoredContactRecord:
+    """Dependency: the contact named in the path, when the caller may see it."""
+    return visible_record(ctx, caller, contact_id)
+
+
+VisibleContact = Annotated[StoredContactRecord, Depends(contact_in_view)]
 
 
 @router.get("", response_model=list[ContactSummary], summary="List and filter contacts")
@@ -106,6 +130,7 @@ def list_contacts(
 @router.get("/{contact_id}", response_model=ContactDetail, summary="A contact's whole journey")
 def read_contact(
     contact_id: str,
+    record: VisibleContact,
     request: Request,
     caller: Caller,
     ctx: Ctx,
@@ -113,7 +138,6 @@ def read_contact(
     purpose: Purpose = DEFAULT_PURPOSE,
 ) -> ContactDetail:
     """The record with every step and its notes (caller numbers are personal data: audited)."""
-    record = visible_record(ctx, caller, contact_id)
     audit.record(
         db,
         now=ctx.runtime.clock.now(),
@@ -136,9 +160,10 @@ def read_contact(
     status_code=201,
     summary="Add a note to a contact",
 )
-def add_note(contact_id: str, body: NoteCreate, caller: Caller, ctx: Ctx, db: Db) -> NoteOut:
+def add_note(
+    contact_id: str, body: NoteCreate, record: VisibleContact, caller: Caller, ctx: Ctx, db: Db
+) -> NoteOut:
     """A note, filed under the customer when one is given."""
-    record = visible_record(ctx, caller, contact_id)
     if body.customer_id is not None:
         _customer_or_422(db, caller, body.customer_id, "body.customer_id")
     note = Note(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, WebSocket
+from fastapi import Depends, Path, Request, WebSocket
 from sqlalchemy.orm import Session, sessionmaker
 
 from madoguchi.core.config import CenterConfig
@@ -93,5 +93,9 @@ def get_db(ctx: Annotated[ApiContext, Depends(get_context)]) -> Iterator[Session
             raise
 
 
+#: Largest row id (32-bit signed integer columns).
+MAX_ROW_ID = 2_147_483_647
+
 Ctx = Annotated[ApiContext, Depends(get_context)]
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 Db = Annotated[Session, Depends(get_db)]

@@ -118,7 +118,9 @@ def _check_row(
     except ValidationError as err:
         for problem in err.errors():
             column = ".".join(str(p) for p in problem["loc"]) or ""
-            result.errors.append(RowError(line, column, problem["msg"]))
+            result.errors.append(
+                RowError(line, column, str(problem["msg"]).removeprefix("Value error, "))
+            )
         return
     first = seen.get(customer.customer_number)
     if first is not None:

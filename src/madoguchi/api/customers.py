@@ -11,14 +11,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from madoguchi.api import audit
 from madoguchi.api.audit import DEFAULT_PURPOSE, Purpose
 from madoguchi.api.auth import Caller, client_address
-from madoguchi.api.context import Ctx, Db, Principal
+from madoguchi.api.context import MAX_ROW_ID, Ctx, Db, Principal, RowId
 from madoguchi.api.customer_models import CustomerCreate, CustomerOut, CustomerUpdate
 from madoguchi.api.errors import COMMON_RESPONSES, Conflict, NotFound
 from madoguchi.api.phones import normalize_or_none
@@ -81,23 +81,15 @@ def get_customer(db: Session, caller: Principal, customer_id: int) -> Customer:
 
 
 def find_by_phone(db: Session, tenant: str, phone: str, limit: int = 5) -> list[Customer]:
-    """Customers whose main or other number is ``phone`` (E.164), oldest first."""
-    main = db.scalars(
+    """Customers whose main or other number is ``phone`` (E.164): main-number matches first,
+    then oldest first. One indexed query (the screen pop's hot path)."""
+    query = (
         select(Customer)
-        .where(Customer.tenant == tenant, Customer.phone == phone)
-        .order_by(Customer.id)
+        .where(Customer.tenant == tenant, or_(Customer.phone == phone, Customer.phone_alt == phone))
+        .order_by(case((Customer.phone == phone, 0), else_=1), Customer.id)
         .limit(limit)
-    ).all()
-    if len(main) >= limit:
-        return list(main)
-    alt = db.scalars(
-        select(Customer)
-        .where(Customer.tenant == tenant, Customer.phone_alt == phone)
-        .order_by(Customer.id)
-        .limit(limit)
-    ).all()
-    seen = {row.id for row in main}
-    return list(main) + [row for row in alt if row.id not in seen][: limit - len(main)]
+    )
+    return list(db.scalars(query))
 
 
 def find_by_number(db: Session, tenant: str, number: str) -> Customer | None:
@@ -181,7 +173,7 @@ def search_customers(
 
 @router.get("/customers/{customer_id}", response_model=CustomerOut, summary="One customer")
 def read_customer(
-    customer_id: int,
+    customer_id: RowId,
     request: Request,
     caller: Caller,
     ctx: Ctx,
@@ -205,7 +197,7 @@ def read_customer(
 
 @router.patch("/customers/{customer_id}", response_model=CustomerOut, summary="Change a customer")
 def update_customer(
-    customer_id: int, body: CustomerUpdate, request: Request, caller: Caller, ctx: Ctx, db: Db
+    customer_id: RowId, body: CustomerUpdate, request: Request, caller: Caller, ctx: Ctx, db: Db
 ) -> CustomerOut:
     """Change the fields given in the body."""
     row = get_customer(db, caller, customer_id)
@@ -234,7 +226,7 @@ def update_customer(
     summary="A customer's history across channels",
 )
 def customer_timeline(
-    customer_id: int,
+    customer_id: RowId,
     request: Request,
     caller: Caller,
     ctx: Ctx,
@@ -264,7 +256,7 @@ def screen_pop(
     db: Db,
     phone: Annotated[str | None, Query(max_length=40)] = None,
     number: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
-    customer_id: Annotated[int | None, Query(ge=1)] = None,
+    customer_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     contact_id: Annotated[str | None, Query(max_length=128)] = None,
     purpose: Purpose = "screen_pop",
 ) -> ScreenPop:

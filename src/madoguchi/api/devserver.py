@@ -111,7 +111,7 @@ def main() -> None:
         host=args.host,
         port=args.port,
         log_config=None,
-        ws="websockets",
+        ws="websockets-sansio",
     )
 
 

@@ -165,7 +165,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         details = [
-            ErrorDetail(field=".".join(str(p) for p in err.get("loc", ())), message=err["msg"])
+            ErrorDetail(
+                field=".".join(str(p) for p in err.get("loc", ())),
+                message=str(err["msg"]).removeprefix("Value error, "),
+            )
             for err in exc.errors()
         ]
         fields = ", ".join(d.field for d in details)

@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from madoguchi.api.wallboard import Wallboard, build_wallboard
 from pydantic import BaseModel
 
 from madoguchi.api.agents import Supervisor
 from madoguchi.api.auth import Caller
 from madoguchi.api.context import Ctx
 from madoguchi.api.errors import COMMON_RESPONSES
+from madoguchi.api.wallboard import Wallboard, build_wallboard
 
 router = APIRouter(prefix="/api/v1", tags=["queues"], responses=COMMON_RESPONSES)
 

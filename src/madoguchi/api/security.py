@@ -67,8 +67,16 @@ class SignInLimiter:
                 wait = max(wait, times[0] + self.window_s - now)
         return wait if wait > 0 else None
 
+    #: Keys kept before stale ones are swept (an attacker cycling names cannot fill memory).
+    max_keys = 10_000
+
     def failed(self, keys: list[str], now: float) -> None:
         """Count one failure against each key."""
+        if len(self._failures) >= self.max_keys:
+            for stale in [
+                k for k, t in self._failures.items() if not t or t[-1] <= now - self.window_s
+            ]:
+                del self._failures[stale]
         for key in keys:
             self._recent(key, now).append(now)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -93,12 +94,22 @@ GENERAL_SCRIPT: list[dict[str, Any]] = [
 ]
 
 
-def seed_sample_users(db: Session, config: CenterConfig, password: str, now: float) -> int:
-    """Create the demo users that are missing; how many were created."""
+def seed_sample_users(
+    db: Session,
+    config: CenterConfig,
+    password: str,
+    now: float,
+    hasher: PasswordHasher | None = None,
+) -> int:
+    """Create the demo users that are missing; how many were created.
+
+    ``hasher`` defaults to argon2id with the library's defaults; tests pass cheaper parameters
+    (verification reads the parameters from the stored hash).
+    """
     supervisors = {team.supervisor for team in config.teams if team.supervisor}
     stamp = datetime.fromtimestamp(now, UTC)
     existing = set(db.scalars(select(User.username)))
-    password_hash = hash_password(password)
+    password_hash = hasher.hash(password) if hasher is not None else hash_password(password)
     wanted: list[User] = []
     for agent in config.agents:
         role = "supervisor" if agent.id in supervisors else "agent"

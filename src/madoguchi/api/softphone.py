@@ -2,7 +2,7 @@
 
 The media side (aiortc peer connection bridged to SIP/RTP) belongs to the telephony wiring. It
 plugs in as ``create_app(..., extras={"softphone": gateway})`` where ``gateway`` implements
-:class:`SoftphoneGateway`. Without it these routes answer 503 ``softphone-unavailable`` and the
+:class:`SoftphoneGateway`. Without it these routes answer 409 ``softphone-unavailable`` and the
 page says so (an agent can still use a registered SIP phone).
 """
 
@@ -55,9 +55,10 @@ class SessionDescription(BaseModel):
 
 
 class Unavailable(ApiError):
-    """No softphone gateway is wired into this server."""
+    """No softphone gateway is wired into this server (a state of this server, not an outage:
+    4xx, so that clients fall back to a SIP phone instead of retrying)."""
 
-    status = 503
+    status = 409
     error_id = "softphone-unavailable"
 
 

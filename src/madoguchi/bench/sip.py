@@ -7,13 +7,19 @@ INVITE → 100/180/200 → ACK → BYE → 200. Reported: completed calls per se
 retransmissions seen by sipp, and the server's CPU time per call (user + system, from
 ``/proc/PID/stat``). No media flows in this part (no prompt is played).
 
-The ``concurrent`` part (N bridged, recorded calls) needs the bridge wired into the center and is
-reported as not done.
+The ``concurrent`` part bridges calls without the contact-center core (which is wired in later):
+the child answers each sipp caller (who plays ``g711a.pcap``, 7 s of A-law speech, then hangs up),
+calls an echoing sipp UAS (``-rtp_echo``) as the agent, relays RTP between the two legs
+(A-law ↔ μ-law) and records both sides to a two-channel WAV. Steps of N simultaneous calls
+(``--quick``: 50, 100; full: 50, 100, 200, 300, 400) stop at the first that fails; a step passes
+with every call bridged, RTP loss under 0.1 % and p99 jitter under 10 ms on both legs of every call.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
+import json
 import os
 import re
 import shutil
@@ -52,35 +58,59 @@ def _parse_sipp(output: str) -> dict[str, int]:
         found = re.findall(rf"{label}\s*\|\s*(\d+)\s*\|\s*(\d+)", output)
         return int(found[-1][1]) if found else 0
 
-    retrans = 0
+    retrans = {"INVITE": 0, "ACK": 0, "BYE": 0}
     for line in output.splitlines():
         match = re.match(r"\s*(INVITE|ACK|BYE) ---------->\s+(\d+)\s+(\d+)", line)
         if match:
-            retrans += int(match.group(3))
+            retrans[match.group(1)] += int(match.group(3))
     return {
         "successful": cumulative("Successful call"),
         "failed": cumulative("Failed call"),
-        "retransmissions": retrans,
+        "retransmissions": sum(retrans.values()),
+        "invite_retransmissions": retrans["INVITE"],
+        "bye_retransmissions": retrans["BYE"],
     }
 
 
 def run(quick: bool, console: Console) -> dict[str, Any]:
-    """Run the call set-up benchmark; prints a table and returns the JSON document."""
+    """Run both parts; prints tables and returns the JSON document."""
     if shutil.which("sipp") is None:
         raise RuntimeError("sipp is not installed (Debian package sip-tester)")
-    seconds = QUICK_SECONDS if quick else FULL_SECONDS
-    calls = RATE_PER_S * seconds
-    port = _free_port()
+    cps = _run_cps(quick, console)
+    concurrent = _run_concurrent(quick, console)
+    return {"cps": cps, "concurrent": concurrent}
+
+
+def _start_server(port: int, *extra: str) -> subprocess.Popen[str]:
     server = subprocess.Popen(
-        [sys.executable, "-m", "madoguchi.bench.sip", "serve", str(port)],
+        [sys.executable, "-m", "madoguchi.bench.sip", "serve", str(port), *extra],
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert server.stdout is not None
+    ready = server.stdout.readline().strip()
+    if ready != "ready":
+        server.kill()
+        raise RuntimeError(f"bench SIP server did not start: {ready!r}")
+    return server
+
+
+def _stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGTERM)
     try:
-        assert server.stdout is not None
-        ready = server.stdout.readline().strip()
-        if ready != "ready":
-            raise RuntimeError(f"bench SIP server did not start: {ready!r}")
+        out, _ = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, _ = process.communicate()
+    return out or ""
+
+
+def _run_cps(quick: bool, console: Console) -> dict[str, Any]:
+    seconds = QUICK_SECONDS if quick else FULL_SECONDS
+    calls = RATE_PER_S * seconds
+    port = _free_port()
+    server = _start_server(port)
+    try:
         cpu_before = _cpu_seconds(server.pid)
         started = time.perf_counter()
         with tempfile.TemporaryDirectory() as work:
@@ -119,11 +149,8 @@ def run(quick: bool, console: Console) -> dict[str, Any]:
         elapsed = time.perf_counter() - started
         cpu = _cpu_seconds(server.pid) - cpu_before
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        lines = _stop(server).strip().splitlines()
+    server_summary: dict[str, Any] = json.loads(lines[-1]) if lines else {}
     figures = _parse_sipp(sipp.stdout)
     done = figures["successful"]
     cps = {
@@ -133,7 +160,14 @@ def run(quick: bool, console: Console) -> dict[str, Any]:
         "calls": done,
         "failed": figures["failed"],
         "retransmissions": figures["retransmissions"],
+        "invite_retransmissions": figures["invite_retransmissions"],
+        "bye_retransmissions": figures["bye_retransmissions"],
         "cpu_ms_per_call": round(1000 * cpu / done, 3) if done else None,
+        "server_retransmissions": server_summary.get("server_retransmissions"),
+        "max_loop_lag_ms": server_summary.get("max_loop_lag_ms"),
+        "loop_lags_over_100ms": server_summary.get("loop_lags_over_100ms"),
+        "max_gc_pause_ms": server_summary.get("max_gc_pause_ms"),
+        "live_transactions_at_end": server_summary.get("live_transactions"),
         "server_loop": _loop_name(),
     }
     table = Table(title=f"SIP call set-up (sipp uac at {RATE_PER_S}/s for {seconds} s)")
@@ -142,8 +176,188 @@ def run(quick: bool, console: Console) -> dict[str, Any]:
     for key, value in cps.items():
         table.add_row(key, str(value))
     console.print(table)
-    console.print("concurrent bridged calls: not done (needs the bridge wired into the center)")
-    return {"cps": cps, "concurrent": {"done": False, "reason": "bridge not wired into center"}}
+    return cps
+
+
+CALLER_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="caller playing g711a">
+  <send retrans="500"><![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: <sip:sipp@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=sipp 1 1 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 8
+      a=rtpmap:8 PCMA/8000
+    ]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="200"/>
+  <send><![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+    ]]></send>
+  <pause milliseconds="500"/>
+  <nop><action><exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap"/></action></nop>
+  <pause milliseconds="7300"/>
+  <send retrans="500"><![CDATA[
+      BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 2 BYE
+      Max-Forwards: 70
+      Content-Length: 0
+    ]]></send>
+  <recv response="200"/>
+</scenario>
+"""
+MAX_LOSS = 0.001
+MAX_P99_JITTER_MS = 10.0
+
+
+def _run_concurrent(quick: bool, console: Console) -> dict[str, Any]:
+    steps = [50, 100] if quick else [50, 100, 200, 300, 400]
+    results: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as work:
+        scenario = Path(work) / "caller.xml"
+        scenario.write_text(CALLER_SCENARIO)
+        for n in steps:
+            step = _concurrent_step(n, scenario, Path(work))
+            results.append(step)
+            if not step["passed"]:
+                break
+    passing = [r["calls"] for r in results if r["passed"]]
+    table = Table(title="Bridged, recorded G.711 calls (sipp callers → relay → sipp echo)")
+    for column in ("calls", "bridged", "loss", "p99_jitter_ms", "max_jitter_ms", "passed"):
+        table.add_column(column, justify="right")
+    for r in results:
+        table.add_row(
+            *[
+                str(r[c])
+                for c in ("calls", "bridged", "loss", "p99_jitter_ms", "max_jitter_ms", "passed")
+            ]
+        )
+    console.print(table)
+    best = max(passing) if passing else 0
+    best_step = next((r for r in results if r["calls"] == best), None)
+    return {
+        "max_calls": best,
+        "loss": best_step["loss"] if best_step else None,
+        "p99_jitter_ms": best_step["p99_jitter_ms"] if best_step else None,
+        "steps": results,
+    }
+
+
+def _concurrent_step(n: int, scenario: Path, work: Path) -> dict[str, Any]:
+    agent_port, media_port, port = _free_port(), _free_port(), _free_port()
+    agent = subprocess.Popen(
+        [
+            "sipp",
+            "-sn",
+            "uas",
+            "-rtp_echo",
+            "-i",
+            HOST,
+            "-ci",
+            HOST,
+            "-cp",
+            str(_free_port()),
+            "-p",
+            str(agent_port),
+            "-mp",
+            str(media_port),
+            "-nostdin",
+            "-buff_size",
+            "4194304",
+        ],
+        cwd=work,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    recordings = work / f"rec-{n}"
+    server = _start_server(port, f"{HOST}:{agent_port}", str(recordings))
+    try:
+        subprocess.run(
+            [
+                "sipp",
+                "-sf",
+                str(scenario),
+                "-i",
+                HOST,
+                "-ci",
+                HOST,
+                "-cp",
+                str(_free_port()),
+                "-p",
+                str(_free_port()),
+                "-mp",
+                str(_free_port()),
+                "-nostdin",
+                "-r",
+                str(n),
+                "-rp",
+                "2000",
+                "-m",
+                str(n),
+                "-l",
+                str(n),
+                "-buff_size",
+                "4194304",
+                "-timeout",
+                "60s",
+                f"{HOST}:{port}",
+            ],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        summary_text = _stop(server).strip().splitlines()
+        agent.send_signal(signal.SIGTERM)
+        agent.wait(10)
+    summary: dict[str, Any] = json.loads(summary_text[-1]) if summary_text else {}
+    loss = summary.get("loss", 1.0)
+    p99 = summary.get("p99_jitter_ms", float("inf"))
+    bridged = summary.get("bridged", 0)
+    shutil.rmtree(recordings, ignore_errors=True)
+    return {
+        "calls": n,
+        "bridged": bridged,
+        "recordings": summary.get("recordings", 0),
+        "loss": loss,
+        "p99_jitter_ms": p99,
+        "max_jitter_ms": summary.get("max_jitter_ms"),
+        "p99_jitter_ms_caller_legs": summary.get("p99_jitter_ms_caller_legs"),
+        "p99_jitter_ms_agent_legs": summary.get("p99_jitter_ms_agent_legs"),
+        "cpu_s": summary.get("cpu_s"),
+        "max_loop_lag_ms": summary.get("max_loop_lag_ms"),
+        "passed": bridged == n
+        and summary.get("recordings", 0) == n
+        and loss < MAX_LOSS
+        and p99 < MAX_P99_JITTER_MS,
+    }
 
 
 def _loop_name() -> str:
@@ -154,35 +368,123 @@ def _loop_name() -> str:
     return "uvloop"
 
 
-async def _serve(port: int) -> None:
+async def _serve(port: int, agent: str | None, recordings: Path | None) -> None:
+    from madoguchi.telephony.call_bridge import BridgedCall
+    from madoguchi.telephony.rtp.stats import ReceptionReport
     from madoguchi.telephony.sip.call import Call
     from madoguchi.telephony.sip.endpoint import SipEndpoint
     from madoguchi.telephony.sip.sdp import build_sdp
 
     answer = build_sdp(HOST, 40000, [0], telephone_event_pt=None)
+    reports: list[ReceptionReport] = []
+    tasks: set[asyncio.Task[None]] = set()
+    counts = {"bridged": 0, "recordings": 0}
+    endpoint: SipEndpoint
+
+    async def bridge(call: Call, number: int) -> None:
+        assert agent is not None
+        path = recordings / f"call-{number}.wav" if recordings is not None else None
+        bridged = BridgedCall(endpoint, call, host=HOST, recording=path)
+        await bridged.answer()
+        await bridged.connect(f"sip:agent@{agent}")
+        counts["bridged"] += 1
+        await bridged.ended
+        reports.extend(bridged.reports())
+        if await bridged.recorded is not None:
+            counts["recordings"] += 1
 
     def on_incoming_call(call: Call) -> None:
-        call.ring()
-        call.answer(answer)
+        if agent is None:
+            call.ring()
+            call.answer(answer)
+            return
+        task = asyncio.create_task(bridge(call, len(tasks) + counts["bridged"]))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
 
     endpoint = SipEndpoint(host=HOST, port=port, on_incoming_call=on_incoming_call, tcp=False)
     await endpoint.start()
+    gc.collect()
+    gc.freeze()  # start-up objects leave the collector's generations (field notes: GC pauses)
     stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    lag = {"max_ms": 0.0, "over_100ms": 0}
+
+    async def watch_lag() -> None:
+        while True:
+            before = loop.time()
+            await asyncio.sleep(0.01)
+            late = (loop.time() - before - 0.01) * 1000
+            lag["max_ms"] = max(lag["max_ms"], late)
+            lag["over_100ms"] += late > 100
+
+    gc_pause = {"started": 0.0, "max_ms": 0.0}
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            gc_pause["started"] = time.perf_counter()
+        else:
+            pause = (time.perf_counter() - gc_pause["started"]) * 1000
+            gc_pause["max_ms"] = max(gc_pause["max_ms"], pause)
+
+    gc.callbacks.append(on_gc)
+    watcher = asyncio.create_task(watch_lag())
     print("ready", flush=True)
     await stop.wait()
+    watcher.cancel()
+    if tasks:  # recordings still being written in worker threads
+        await asyncio.wait(set(tasks), timeout=20)
     await endpoint.close()
+    summary = {
+        "max_loop_lag_ms": round(lag["max_ms"], 1),
+        "loop_lags_over_100ms": lag["over_100ms"],
+        "server_retransmissions": endpoint.transactions.retransmissions,
+        "gc_collections": [g["collections"] for g in gc.get_stats()],
+        "max_gc_pause_ms": round(gc_pause["max_ms"], 1),
+        "live_transactions": len(endpoint.transactions),
+    }
+    if agent is not None:
+        summary.update(_media_summary(reports, counts))
+    print(json.dumps(summary), flush=True)
+
+
+def _media_summary(reports: list[Any], counts: dict[str, int]) -> dict[str, Any]:
+    expected = sum(r.expected for r in reports)
+    lost = sum(max(0, r.lost) for r in reports)
+    p99 = _p99([r.jitter_ms for r in reports])
+    times = os.times()
+    return {
+        **counts,
+        "legs": len(reports),
+        "loss": round(lost / expected, 6) if expected else 1.0,
+        "p99_jitter_ms": round(p99, 3),
+        "p99_jitter_ms_caller_legs": round(_p99([r.jitter_ms for r in reports[0::2]]), 3),
+        "p99_jitter_ms_agent_legs": round(_p99([r.jitter_ms for r in reports[1::2]]), 3),
+        "max_jitter_ms": round(max((r.max_jitter_ms for r in reports), default=0.0), 3),
+        "cpu_s": round(times.user + times.system, 2),
+    }
+
+
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("inf")
+    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
 
 
 def _main(argv: list[str]) -> None:
-    if len(argv) != 2 or argv[0] != "serve":
-        raise SystemExit("usage: python -m madoguchi.bench.sip serve PORT")
+    if len(argv) not in (2, 4) or argv[0] != "serve":
+        raise SystemExit("usage: python -m madoguchi.bench.sip serve PORT [AGENT_HOST:PORT DIR]")
+    agent = argv[2] if len(argv) == 4 else None
+    recordings = Path(argv[3]) if len(argv) == 4 else None
+    server = _serve(int(argv[1]), agent, recordings)
     try:
         import uvloop
     except ImportError:
-        asyncio.run(_serve(int(argv[1])))
+        asyncio.run(server)
     else:
-        uvloop.run(_serve(int(argv[1])))
+        uvloop.run(server)
 
 
 if __name__ == "__main__":

@@ -167,12 +167,23 @@ def _append_rate(make: Callable[[], Any], events: list[Event], batch: int) -> tu
         return appended, read / (time.perf_counter() - started)
 
 
+def _sample_size(total: int, batch: int) -> int:
+    """Small batches commit once per batch: time fewer events with them."""
+    if batch == 1:
+        return max(200, total // 20)
+    if batch == 10:
+        return max(1_000, total // 4)
+    return total
+
+
 def run(quick: bool, console: Console) -> dict[str, Any]:
     """Append and read a routing day's events on every backend; print and return the rates."""
     total = 4_000 if quick else 40_000
     events = routing_day_events(total)
-    document: dict[str, Any] = {"events_per_batch_size": {}}
-    table = Table(title=f"Event log: events per second ({total:,} events; 1-event batches: fewer)")
+    document: dict[str, Any] = {
+        "events": {str(batch): _sample_size(total, batch) for batch in BATCH_SIZES},
+    }
+    table = Table(title=f"Event log: events per second (up to {total:,} events per run)")
     table.add_column("backend")
     for batch in BATCH_SIZES:
         table.add_column(f"append, batch {batch}", justify="right")
@@ -183,10 +194,9 @@ def run(quick: bool, console: Console) -> dict[str, Any]:
         try:
             read_rate = 0.0
             for batch in BATCH_SIZES:
-                sample = events[: max(200, total // 20)] if batch == 1 else events
+                sample = events[: _sample_size(total, batch)]
                 appended, read_rate = _append_rate(make, sample, batch)
                 results[f"append_batch_{batch}_per_s"] = round(appended)
-                results[f"events_batch_{batch}"] = len(sample)
                 cells.append(f"{appended:,.0f}")
             results["read_per_s"] = round(read_rate)
             cells.append(f"{read_rate:,.0f}")
@@ -195,6 +205,5 @@ def run(quick: bool, console: Console) -> dict[str, Any]:
             cells = ["unreachable"] * (len(BATCH_SIZES) + 1)
         document[name] = results
         table.add_row(name, *cells)
-    document["events_per_batch_size"] = {"total": total}
     console.print(table)
     return document

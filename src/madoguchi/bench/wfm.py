@@ -44,7 +44,10 @@ def run(quick: bool, console: Console) -> dict[str, Any]:
     calls, aht = _day()
     target_c = StaffingTarget(service_level=0.8, answer_time_s=20, shrinkage=0.3)
     target_a = StaffingTarget(
-        service_level=0.8, answer_time_s=20, shrinkage=0.3, patience_s=PATIENCE_S,
+        service_level=0.8,
+        answer_time_s=20,
+        shrinkage=0.3,
+        patience_s=PATIENCE_S,
         max_abandonment=0.05,
     )
     repeats = 5 if quick else 50
@@ -59,20 +62,23 @@ def run(quick: bool, console: Console) -> dict[str, Any]:
 
     def pyworkforce_c() -> list[dict[str, Any]]:
         return [
-            ErlangC(transactions=float(c), aht=float(h) / 60, asa=20 / 60, interval=15,
-                    shrinkage=0.3).required_positions(service_level=0.8)
+            ErlangC(
+                transactions=float(c), aht=float(h) / 60, asa=20 / 60, interval=15, shrinkage=0.3
+            ).required_positions(service_level=0.8)
             for c, h in zip(calls, aht, strict=True)
         ]
 
     reference_c = pyworkforce_c()
     pyworkforce_c_ms = _median_ms(pyworkforce_c, 1 if quick else 5)
     mismatches = sum(
-        1 for ours, ref in zip(ours_c, reference_c, strict=True) if ours.agents != ref["raw_positions"]
+        1
+        for ours, ref in zip(ours_c, reference_c, strict=True)
+        if ours.agents != ref["raw_positions"]
     )
     pyworkforce_a_ms: float | None = None
     pyworkforce_a_note: str
     try:
-        from pyworkforce.queuing import ErlangA  # type: ignore[attr-defined]
+        from pyworkforce.queuing import ErlangA
     except ImportError:
         pyworkforce_a_note = (
             f"pyworkforce's ErlangA does not import on Python {sys.version_info.major}."
@@ -87,7 +93,8 @@ def run(quick: bool, console: Console) -> dict[str, Any]:
     table.add_column("agents on phones", justify="right")
     table.add_row("madoguchi Erlang C", f"{erlang_c_ms:.2f}", str(sum(p.agents for p in ours_c)))
     table.add_row(
-        "pyworkforce ErlangC", f"{pyworkforce_c_ms:.1f}",
+        "pyworkforce ErlangC",
+        f"{pyworkforce_c_ms:.1f}",
         str(sum(int(r["raw_positions"]) for r in reference_c)),
     )
     table.add_row(

@@ -25,11 +25,14 @@ _GROUPS: dict[str, str] = {
     "flow": "madoguchi.cli.flow",
     "wfm": "madoguchi.cli.wfm",
     "db": "madoguchi.cli.db",
+    "campaign": "madoguchi.cli.campaign",
 }
 
 #: single commands: name -> "module:function"
 _COMMANDS: dict[str, str] = {
     "simulate": "madoguchi.cli.simulate:simulate",
+    "serve": "madoguchi.cli.serve:serve",
+    "demo": "madoguchi.cli.demo:demo",
 }
 
 

@@ -61,6 +61,7 @@ class TerminalRun:
         self.console = console
         self.now = now
         self.customers = customers
+        self._own_http = http is None
         self.http = http or httpx.Client(follow_redirects=False)
         self.engine = RoutingEngine(config)
         self.environment = RoutingFlowEnvironment(self.engine, config)
@@ -119,13 +120,17 @@ class TerminalRun:
             f"[dim]flow {self.flow.id} v{self.flow.version} — {mode}; empty line = silence, "
             f"/wait = let time pass, /hangup = leave — {when}[/]"
         )
-        self._perform(self.session.start(self.contact, self.now))
-        while self.session.phase is not FlowPhase.ENDED:
-            try:
-                line = input_line()
-            except (EOFError, KeyboardInterrupt):
-                line = "/hangup"
-            self._answer(line.strip())
+        try:
+            self._perform(self.session.start(self.contact, self.now))
+            while self.session.phase is not FlowPhase.ENDED:
+                try:
+                    line = input_line()
+                except (EOFError, KeyboardInterrupt):
+                    line = "/hangup"
+                self._answer(line.strip())
+        finally:
+            if self._own_http:
+                self.http.close()
         outcome = self.session.outcome.value if self.session.outcome else "—"
         self.console.print(f"[dim]flow ended: {outcome}[/]")
 
@@ -208,7 +213,11 @@ class TerminalRun:
         wanted = parse_format(command.value, InputFormat.PHONE_JP) or command.value
         for customer in self.customers:
             number = str(customer.get("number", ""))
-            if command.by == "caller" and number and parse_format(number, InputFormat.PHONE_JP) == wanted:
+            if (
+                command.by == "caller"
+                and number
+                and parse_format(number, InputFormat.PHONE_JP) == wanted
+            ):
                 fields = {str(k): str(v) for k, v in dict(customer.get("fields") or {}).items()}
                 self.console.print(f"[dim]customer found: {customer.get('id')}[/]")
                 return i.CustomerLookupResult(command.request_id, str(customer.get("id")), fields)
@@ -233,7 +242,11 @@ class TerminalRun:
     def _enqueue(self, command: c.Enqueue) -> i.FlowInput | None:
         self.contact.attributes.update(dict(command.attributes))
         self.contact.language = command.language
-        events = self._route(rc.EnqueueContact(self.contact, command.queue, priority=command.priority))
+        events = self._route(
+            rc.EnqueueContact(self.contact, command.queue, priority=command.priority)
+        )
+        if not self._accepted_by_routing(events, command.queue):
+            return i.CustomerLeft()
         self.queued = True
         if command.transcript:
             self.console.print("[dim]transcript handed to the agent:[/]")
@@ -247,6 +260,19 @@ class TerminalRun:
         )
         return self._answer_offer(events)
 
+    def _accepted_by_routing(self, events: list[Event], queue: str) -> bool:
+        """Whether the contact is now waiting or offered; otherwise say what routing did."""
+        for item in events:
+            if isinstance(item, rev.ContactOverflowed) and item.contact_id == CONTACT_ID:
+                self.console.print(
+                    f"[yellow]routing: {queue} applied its {item.cause.value} treatment "
+                    f"({item.treatment.value})[/]"
+                )
+            if isinstance(item, rev.ContactEnded) and item.contact_id == CONTACT_ID:
+                self.console.print(f"[yellow]routing ended the contact: {item.reason.value}[/]")
+                return False
+        return bool(events)
+
     def _answer_offer(self, events: list[Event]) -> i.FlowInput | None:
         for item in events:
             if isinstance(item, rev.ContactOffered) and item.contact_id == CONTACT_ID:
@@ -259,7 +285,13 @@ class TerminalRun:
 
     def _callback(self, command: c.RequestCallback) -> None:
         if not self.queued:
-            self._route(rc.EnqueueContact(self.contact, command.queue))
+            events = self._route(rc.EnqueueContact(self.contact, command.queue))
+            if not self._accepted_by_routing(events, command.queue):
+                self.console.print(
+                    f"[yellow]callback to {command.number} not kept in line: routing did not "
+                    f"queue the contact in {command.queue}[/]"
+                )
+                return
             self.queued = True
         self._route(rc.RequestCallback(CONTACT_ID, command.number))
         position = self.engine.queue_position(CONTACT_ID)

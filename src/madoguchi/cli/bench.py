@@ -69,8 +69,12 @@ for _name, _summary in {
     "routing": "Routing engine: assignments per second and latency (scenarios 1k and 10k).",
     "sip": "SIP call set-up: sipp calls our UAS; calls/s, failures, retransmissions, CPU/call.",
     "wfm": "Erlang C and Erlang A staffing of a 96-interval day, against pyworkforce.",
+    "wfm_skills": "Two-skill staffing rule vs the simulator (load splits × cross-training).",
     "sim": "Simulator: a day through the real engine vs a SimPy reference model (day, day10x).",
     "dialer": "Outbound pacing: progressive, fixed ratio, predictive (50 agents, 8 h, 5 seeds).",
+    "blending": "Call blending: blended team vs fixed inbound/outbound split (connects, SL).",
     "store": "Event log: events appended and read per second (memory, SQLite, PostgreSQL).",
+    "flows": "Flow interpreter: node transitions/s through the sample main number, random callers.",
+    "web": "Live stream latency (500 WebSocket clients, 100 ev/s); screen pop over 1M customers.",
 }.items():
     _define(_name, _summary)

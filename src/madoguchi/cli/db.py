@@ -1,7 +1,8 @@
 """``madoguchi db ...``: the database behind the event log.
 
 ``upgrade`` migrates a database to the newest schema revision (creating a SQLite file when
-missing); ``current`` prints the revision it is at. Both take ``--url`` (or the environment
+missing); ``current`` prints the revision it is at; ``derive-records`` folds the whole event log
+into contact records again (they are derived data). Both take ``--url`` (or the environment
 variable ``MADOGUCHI_DATABASE_URL``); without either they use ``sqlite:///madoguchi.sqlite3``.
 A URL the store does not understand or cannot reach is reported naming ``--url``, with a
 non-zero exit.
@@ -86,3 +87,22 @@ def current(url: UrlOpt = None) -> None:
     head = head_revision()
     state = "up to date" if revision == head else "needs `madoguchi db upgrade`"
     typer.echo(f"{shown}: revision {revision or 'none (empty)'}, head {head}: {state}")
+
+
+@app.command("derive-records")
+def derive_records(url: UrlOpt = None) -> None:
+    """Fold the event log into contact records and write every completed one (idempotent)."""
+    from madoguchi.store import SqlEventStore, derive_contact_records
+    from madoguchi.store.migrate import upgrade as migrate_up
+
+    skipped: list[int] = []
+    with _engine(url, must_exist=True) as (engine, shown):
+        migrate_up(engine)
+        store = SqlEventStore(engine)
+        written = derive_contact_records(
+            store, on_undecodable=lambda error: skipped.append(error.event_id)
+        )
+    typer.echo(f"{shown}: {written} contact records written")
+    if skipped:
+        shown_ids = ", ".join(str(i) for i in skipped[:10]) + (" …" if len(skipped) > 10 else "")
+        typer.echo(f"{len(skipped)} undecodable events skipped (ids {shown_ids})", err=True)

@@ -6,8 +6,8 @@
   enqueue goes to the real routing engine over the center, HTTP lookups are really performed.
   An empty line is silence (the no-input time-out fires), ``/wait`` lets time pass while queued,
   ``/hangup`` leaves. Time is virtual: it starts at ``--at`` (or now) and advances per answer.
-- ``report --log FILE``: containment, drop-off per node and time in the flow from an event log
-  (JSON lines of event records).
+- ``report --log FILE`` or ``report --db URL``: containment, drop-off per node and time in the
+  flow from an event log (JSON lines of event records) or the event store.
 """
 
 from __future__ import annotations
@@ -228,19 +228,46 @@ def _load_customers(path: Path | None) -> list[dict[str, Any]]:
 
 @app.command("report")
 def report(
-    log: Annotated[Path, typer.Option("--log", help="Event log: JSON lines of event records.")],
+    log: Annotated[
+        Path | None, typer.Option("--log", help="Event log: JSON lines of event records.")
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Event store URL (sqlite:///file, postgresql://…)."),
+    ] = None,
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Also write the figures as JSON here.")
     ] = None,
 ) -> None:
-    """Containment, drop-off per node and time in the flow, from an event log."""
+    """Containment, drop-off per node and time in the flow, from an event log or store."""
     from rich.console import Console
 
-    from madoguchi.core import events as ev
     from madoguchi.core.flows import events as _flow_events  # noqa: F401  (registers them)
     from madoguchi.core.flows.analytics import FlowAnalytics
 
+    if (log is None) == (db is None):
+        typer.echo("give exactly one of --log FILE or --db URL", err=True)
+        raise typer.Exit(2)
     analytics = FlowAnalytics()
+    if log is not None:
+        _read_log(log, analytics)
+    else:
+        assert db is not None
+        _read_store(db, analytics)
+    console = Console(highlight=False)
+    _print_report(console, analytics)
+    if json_path is not None:
+        document = [figures.as_dict() for figures in analytics.report()]
+        json_path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        console.print(f"wrote {json_path}")
+
+
+_FLOW_EVENT_PREFIXES = ("Flow", "Node", "Input", "Survey", "Queue")
+
+
+def _read_log(log: Path, analytics: Any) -> None:
+    from madoguchi.core import events as ev
+
     try:
         lines = log.read_text(encoding="utf-8").splitlines()
     except OSError as err:
@@ -255,7 +282,7 @@ def report(
             typer.echo(f"{log}:{number}: not a JSON record", err=True)
             raise typer.Exit(1) from None
         if not isinstance(record, dict) or not str(record.get("type", "")).startswith(
-            ("Flow", "Node", "Input", "Survey", "Queue")
+            _FLOW_EVENT_PREFIXES
         ):
             continue
         try:
@@ -263,12 +290,19 @@ def report(
         except ev.EventError as err:
             typer.echo(f"{log}:{number}: {err}", err=True)
             raise typer.Exit(1) from None
-    console = Console(highlight=False)
-    _print_report(console, analytics)
-    if json_path is not None:
-        document = [figures.as_dict() for figures in analytics.report()]
-        json_path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-        console.print(f"wrote {json_path}")
+
+
+def _read_store(url: str, analytics: Any) -> None:
+    from madoguchi.store import open_store
+    from madoguchi.store.errors import StoreError
+
+    try:
+        with open_store(url, migrate=False) as store:
+            for _, item in store.read(on_undecodable=lambda error: None):
+                analytics.apply(item)
+    except StoreError as err:
+        typer.echo(f"--db: {err}", err=True)
+        raise typer.Exit(1) from None
 
 
 def _print_report(console: Console, analytics: Any) -> None:

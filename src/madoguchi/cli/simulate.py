@@ -29,10 +29,12 @@ def simulate(
         Path | None, typer.Option("--compare", help="A second scenario to run side by side.")
     ] = None,
     agents: Annotated[
-        int | None, typer.Option("--agents", min=0, help="What-if: this many agents in total.")
+        int | None,
+        typer.Option("--agents", min=0, help="What-if for SCENARIO: this many agents in total."),
     ] = None,
     volume: Annotated[
-        float | None, typer.Option("--volume", min=0.0, help="What-if: volume multiplier (1.1).")
+        float | None,
+        typer.Option("--volume", min=0.0, help="What-if for SCENARIO: volume multiplier (1.1)."),
     ] = None,
     seed: Annotated[
         int | None, typer.Option("--seed", help="Override the scenario's seed.")
@@ -56,23 +58,32 @@ def simulate(
             for problem in err.problems:
                 typer.echo(str(problem), err=True)
             raise typer.Exit(2) from err
-        if agents is not None:
-            loaded = loaded.with_agents(agents)
-        if volume is not None:
-            loaded = loaded.with_volume_factor(volume)
         if seed is not None:
             loaded = replace(loaded, seed=seed)
+        if not runs:  # what-if overrides change SCENARIO; --compare OTHER runs as written
+            changes = []
+            if agents is not None:
+                loaded = loaded.with_agents(agents)
+                changes.append(f"{agents} agents")
+            if volume is not None:
+                loaded = loaded.with_volume_factor(volume)
+                changes.append(f"volume ×{volume:g}")
+            if changes:
+                loaded = replace(loaded, name=f"{loaded.name} ({', '.join(changes)})")
+        elif loaded.name == runs[0][0].name:
+            loaded = replace(loaded, name=f"{loaded.name} ({path.name})")
         runs.append((loaded, center))
     results = [_run(console, s, c) for s, c in runs]
     for result in results:
         _print_intervals(console, result)
+        _print_queues(console, result)
     if len(results) > 1:
         _print_comparison(console, results)
     if json_path is not None:
         json_path.write_text(report.to_json(results), encoding="utf-8")
         console.print(f"wrote {json_path}")
     if csv_path is not None:
-        csv_path.write_text(report.to_csv(results[0]), encoding="utf-8")
+        csv_path.write_text(report.to_csv(results), encoding="utf-8")
         console.print(f"wrote {csv_path}")
     if html_path is not None:
         queues = runs[0][1].queues
@@ -95,7 +106,7 @@ def _run(console: Console, scenario: Scenario, center: CenterConfig) -> SimResul
         elapsed = time.perf_counter() - started
     console.print(
         f"[bold]{scenario.name}[/]: {scenario.day.isoformat()}, {result.total.offered} contacts, "
-        f"{len(simulation.center.agents)} agents configured — simulated in {elapsed:.2f} s "
+        f"{simulation.agent_count} simulated agents — simulated in {elapsed:.2f} s "
         f"({result.commands} engine commands, {result.events} events)"
     )
     if simulation.refused:
@@ -141,6 +152,35 @@ def _print_intervals(console: Console, result: SimResult) -> None:
         style="bold",
     )
     console.print(table)
+
+
+def _print_queues(console: Console, result: SimResult) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{result.scenario} by queue", header_style="bold")
+    for name in ("queue", "offered", "answered", "abandoned", "SL", "ASA s", "AHT s"):
+        table.add_column(name, justify="right")
+    for queue, t in sorted(result.queues.items()):
+        table.add_row(
+            queue,
+            str(t.offered),
+            str(t.answered),
+            str(t.abandoned),
+            _fmt(t.service_level, True),
+            _fmt(t.asa_s),
+            _fmt(t.aht_s),
+        )
+    console.print(table)
+    if result.flow_outcomes:
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(result.flow_outcomes.items()))
+        console.print(f"left the contact flow: {outcomes}")
+    busiest = sorted(result.agents.items(), key=lambda item: -item[1].handled)
+    if busiest:
+        handled = [t.handled for _, t in busiest]
+        console.print(
+            f"agents: {len(busiest)} handled {sum(handled)} contacts "
+            f"(most {handled[0]}, fewest {handled[-1]}; per agent in --json/--html)"
+        )
 
 
 def _print_comparison(console: Console, results: list[SimResult]) -> None:

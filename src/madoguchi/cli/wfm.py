@@ -10,128 +10,40 @@ import json
 import math
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-if TYPE_CHECKING:
-    from madoguchi.core.wfm.staffing import IntervalStaffing, StaffingTarget
+from madoguchi.cli._wfm_options import (
+    JsonFlag,
+    ModelOpt,
+    RunsOpt,
+    ShrinkOpt,
+    SlOpt,
+    aht_seconds,
+    fail,
+    parse_duration,
+    parse_fraction,
+    special_days,
+    staffing_document,
+    staffing_target,
+)
+from madoguchi.cli._wfm_simulated import check, simulate_plan, skills
+from madoguchi.cli._wfm_tables import print_forecast, print_plan_check, print_schedule
 
 app = typer.Typer(
     help="Workforce management: Erlang staffing, forecasts, shift schedules, cost per contact.",
     no_args_is_help=True,
 )
 
-SlOpt = Annotated[str, typer.Option("--sl", help="Service level X/T: X% answered within T s.")]
-ShrinkOpt = Annotated[
-    str, typer.Option("--shrinkage", help="Paid time off the phones: 0.3 or 30%.")
-]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(message, err=True)
-    return typer.Exit(code=2)
-
-
-def parse_service_level(text: str) -> tuple[float, float]:
-    """``"80/20"`` → (0.8, 20.0)."""
-    share, sep, seconds = text.partition("/")
-    try:
-        level = float(share.rstrip("%")) / 100.0
-        threshold = float(seconds.rstrip("s"))
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not X/T, e.g. 80/20", param_hint="--sl") from None
-    if not sep or not 0.0 < level < 1.0 or threshold < 0:
-        raise typer.BadParameter(f"{text!r}: X must be in (0, 100) and T ≥ 0", param_hint="--sl")
-    return level, threshold
-
-
-def parse_fraction(text: str, flag: str, upper_inclusive: bool = False) -> float:
-    """``"0.3"`` or ``"30%"`` → 0.3, within [0, 1) (or [0, 1])."""
-    try:
-        value = float(text[:-1]) / 100.0 if text.endswith("%") else float(text)
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a fraction", param_hint=flag) from None
-    ok = 0.0 <= value <= 1.0 if upper_inclusive else 0.0 <= value < 1.0
-    if not ok or math.isnan(value):
-        raise typer.BadParameter(f"{text!r} is out of range", param_hint=flag)
-    return value
-
-
-def parse_duration(text: str, flag: str) -> int:
-    """Seconds in ``30m``, ``1h``, ``90s``; a bare number is minutes."""
-    from madoguchi.wfm_io import parse_duration_s
-
-    try:
-        seconds = parse_duration_s(text)
-    except ValueError as err:
-        raise typer.BadParameter(str(err), param_hint=flag) from None
-    if seconds <= 0:
-        raise typer.BadParameter(f"{text!r} must be positive", param_hint=flag)
-    return seconds
-
-
-def _target(
-    sl: str | None,
-    asa: float | None,
-    max_occupancy: str | None,
-    shrinkage: str | None,
-    patience: float | None,
-    max_abandon: str | None,
-) -> StaffingTarget:
-    from madoguchi.core.wfm.staffing import StaffingTarget
-
-    level, threshold = parse_service_level(sl) if sl else (None, 20.0)
-    if asa is not None and asa <= 0:
-        raise typer.BadParameter("must be positive", param_hint="--asa")
-    if patience is not None and patience <= 0:
-        raise typer.BadParameter("must be positive", param_hint="--patience")
-    abandon = parse_fraction(max_abandon, "--max-abandon") if max_abandon else None
-    if abandon is not None and patience is None:
-        raise typer.BadParameter("needs --patience (Erlang A)", param_hint="--max-abandon")
-    if abandon == 0.0:
-        raise typer.BadParameter("must be above 0", param_hint="--max-abandon")
-    occupancy = (
-        parse_fraction(max_occupancy, "--max-occupancy", upper_inclusive=True)
-        if max_occupancy
-        else None
-    )
-    if occupancy == 0.0:
-        raise typer.BadParameter("must be above 0", param_hint="--max-occupancy")
-    return StaffingTarget(
-        service_level=level,
-        answer_time_s=threshold,
-        max_asa_s=asa,
-        max_abandonment=abandon,
-        max_occupancy=occupancy,
-        shrinkage=parse_fraction(shrinkage, "--shrinkage") if shrinkage else 0.0,
-        patience_s=patience,
-    )
-
-
-def staffing_document(
-    plan: IntervalStaffing, shrinkage: bool, erlang_a: bool
-) -> dict[str, Any]:
-    """The JSON of one interval's staffing (extra keys only when their flags were given)."""
-    document: dict[str, Any] = {
-        "agents": plan.agents,
-        "service_level": plan.service_level,
-        "asa_s": plan.asa_s,
-        "occupancy": plan.occupancy,
-    }
-    if shrinkage:
-        document["scheduled_agents"] = plan.scheduled_agents
-    if erlang_a:
-        document["abandonment"] = plan.abandonment
-    return document
-
 
 @app.command()
 def staff(
     calls: Annotated[float, typer.Option("--calls", help="Calls offered in the interval.")],
     aht: Annotated[str, typer.Option("--aht", help="Average handle time: seconds, or 3m.")],
-    interval: Annotated[str, typer.Option("--interval", help="Interval length: 15m, 30m, 1h.")] = "30m",
+    interval: Annotated[
+        str, typer.Option("--interval", help="Interval length: 15m, 30m, 1h.")
+    ] = "30m",
     sl: SlOpt = "80/20",
     asa: Annotated[float | None, typer.Option("--asa", help="Highest ASA, seconds.")] = None,
     max_occupancy: Annotated[
@@ -154,8 +66,8 @@ def staff(
     if not calls >= 0 or math.isinf(calls):
         raise typer.BadParameter("must be a number ≥ 0", param_hint="--calls")
     interval_s = parse_duration(interval, "--interval")
-    aht_s = _aht_seconds(aht)
-    target = _target(sl, asa, max_occupancy, shrinkage, patience, max_abandon)
+    aht_s = aht_seconds(aht)
+    target = staffing_target(sl, asa, max_occupancy, shrinkage, patience, max_abandon)
     plan = staff_interval(calls, interval_s, aht_s, target)
     document = staffing_document(plan, shrinkage is not None, patience is not None)
     if as_json:
@@ -173,19 +85,21 @@ def staff(
     Console().print(table)
 
 
-def _aht_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        return float(parse_duration(text if text[-1:].isalpha() else text + "s", "--aht"))
-    if not value > 0 or math.isinf(value):
-        raise typer.BadParameter("must be positive", param_hint="--aht")
-    return value
-
-
 @app.command()
 def forecast(
-    records: Annotated[Path, typer.Argument(help="CSV: timestamp, handle_s (one row a contact).")],
+    records: Annotated[
+        Path | None, typer.Argument(help="CSV: timestamp, handle_s (one row a contact).")
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Read the contact records of this store URL instead of a CSV."),
+    ] = None,
+    queue: Annotated[
+        str | None, typer.Option("--queue", help="With --db: only contacts of this queue.")
+    ] = None,
+    tenant: Annotated[
+        str | None, typer.Option("--tenant", help="With --db: only contacts of this tenant.")
+    ] = None,
     interval: Annotated[str, typer.Option("--interval", help="Interval length.")] = "15m",
     days: Annotated[int, typer.Option("--days", help="Days to forecast after the history.")] = 7,
     holdout_weeks: Annotated[
@@ -205,11 +119,19 @@ def forecast(
     out: Annotated[Path | None, typer.Option("--out", help="Write the forecast CSV here.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Forecast volume and AHT per interval, with a backtest on held-out weeks."""
+    """Forecast volume and AHT per interval, with a backtest on held-out weeks.
+
+    The history is a CSV of contacts, or (``--db``) the contact records in the store.
+    """
     from madoguchi.core.wfm.day_calendar import japanese_calendar
     from madoguchi.core.wfm.forecast import backtest, days_after, fit_forecaster
     from madoguchi.core.wfm.forecast_history import history_from_records
     from madoguchi.wfm_io import WfmInputError, read_contact_records, write_forecast_csv
+
+    if (records is None) == (db is None):
+        raise typer.BadParameter("give a RECORDS CSV or --db URL (one of them)", param_hint="--db")
+    if db is None and (queue is not None or tenant is not None):
+        raise typer.BadParameter("only with --db", param_hint="--queue/--tenant")
 
     interval_s = parse_duration(interval, "--interval")
     if 86400 % interval_s:
@@ -218,16 +140,24 @@ def forecast(
         raise typer.BadParameter("must be 1–366", param_hint="--days")
     if holdout_weeks < 0:
         raise typer.BadParameter("must be ≥ 0", param_hint="--holdout-weeks")
-    special_days = _special_days(special or [])
+    specials = special_days(special or [])
+    source = str(records) if records is not None else f"--db {_without_password(str(db))}"
     try:
-        history = history_from_records(read_contact_records(records), interval_s)
+        contacts = (
+            read_contact_records(records)
+            if records is not None
+            else _store_contact_records(str(db), queue, tenant)
+        )
+        history = history_from_records(contacts, interval_s)
     except WfmInputError as err:
-        raise _fail(str(err)) from None
+        raise fail(str(err)) from None
+    except ValueError as err:
+        raise fail(f"{source}: {err}") from None
     horizon = days_after(history.days[-1], days)
     years = {d.year for d in history.days} | {d.year for d in horizon}
-    calendar = japanese_calendar(years, special_days, year_end=not no_year_end)
+    calendar = japanese_calendar(years, specials, year_end=not no_year_end)
     if len(history.days) < 14:
-        raise _fail(f"{records}: {len(history.days)} days of contacts; a forecast needs 14")
+        raise fail(f"{source}: {len(history.days)} days of contacts; a forecast needs 14")
     if holdout_weeks and len(history.days) - 7 * holdout_weeks < 14:
         raise typer.BadParameter(
             f"leaves fewer than 14 days to fit ({len(history.days)} days)",
@@ -240,7 +170,7 @@ def forecast(
     if sl:
         from madoguchi.core.wfm.staffing import staff_intervals
 
-        target = _target(sl, None, None, shrinkage, None, None)
+        target = staffing_target(sl, None, None, shrinkage, None, None)
         agents = [
             [p.scheduled_agents for p in staff_intervals(day.calls, interval_s, day.aht_s, target)]
             for day in predicted
@@ -257,7 +187,9 @@ def forecast(
                 "kind": day.kind,
                 "calls": round(float(day.calls.sum()), 1),
                 "aht_s": round(
-                    float((day.calls * day.aht_s).sum() / day.calls.sum()) if day.calls.sum() else 0.0,
+                    float((day.calls * day.aht_s).sum() / day.calls.sum())
+                    if day.calls.sum()
+                    else 0.0,
                     1,
                 ),
                 **({"peak_agents": max(agents[i])} if agents else {}),
@@ -268,44 +200,36 @@ def forecast(
     if as_json:
         typer.echo(json.dumps(document))
         return
-    _print_forecast(document)
+    print_forecast(document)
 
 
-def _special_days(items: list[str]) -> dict[date, str]:
-    out = {}
-    for item in items:
-        day_text, sep, name = item.partition("=")
-        try:
-            day = date.fromisoformat(day_text)
-        except ValueError:
-            raise typer.BadParameter(f"{item!r}: expected DATE=NAME", param_hint="--special") from None
-        out[day] = name.strip() if sep and name.strip() else "special"
-    return out
+def _store_contact_records(url: str, queue: str | None, tenant: str | None) -> list[Any]:
+    """Forecast records from the store at ``url`` (errors name ``--db``)."""
+    from madoguchi.store import StoreError, open_store
+    from madoguchi.wfm_store import StoreReadCounts, contact_records_from_store
+
+    counts = StoreReadCounts()
+    try:
+        with open_store(url) as store:
+            found = contact_records_from_store(store, queue=queue, tenant=tenant, counts=counts)
+    except StoreError as err:
+        raise fail(f"--db {_without_password(url)}: {err}") from None
+    if counts.unreadable:
+        typer.echo(f"--db: skipped {counts.unreadable} unreadable contact record(s)", err=True)
+    if not found:
+        where = "".join(
+            f" {flag} {value}"
+            for flag, value in (("--queue", queue), ("--tenant", tenant))
+            if value
+        )
+        raise fail(f"--db {_without_password(url)}: no queued inbound contact records{where}")
+    return found
 
 
-def _print_forecast(document: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
+def _without_password(url: str) -> str:
+    import re
 
-    console = Console()
-    report = document["backtest"]
-    if report:
-        table = Table(title=f"Backtest on {report['holdout_days']} held-out days")
-        table.add_column("measure")
-        table.add_column("forecast", justify="right")
-        table.add_column("seasonal naive", justify="right")
-        table.add_row("interval WAPE", f"{report['interval_wape']:.1%}", f"{report['naive_interval_wape']:.1%}")
-        table.add_row("interval MAPE", f"{report['interval_mape']:.1%}", "")
-        table.add_row("daily MAPE", f"{report['daily_mape']:.1%}", f"{report['naive_daily_mape']:.1%}")
-        table.add_row("daily WAPE", f"{report['daily_wape']:.1%}", "")
-        table.add_row("AHT WAPE", f"{report['aht_wape']:.1%}", "")
-        console.print(table)
-    table = Table(title="Forecast")
-    for name in ("date", "kind", "calls", "AHT s", *(["peak agents"] if "peak_agents" in document["days"][0] else [])):
-        table.add_column(name, justify="right")
-    for day in document["days"]:
-        table.add_row(*(str(v) for v in day.values()))
-    console.print(table)
+    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
 @app.command()
@@ -334,6 +258,12 @@ def schedule(
         Path | None,
         typer.Option("--plan-json", help="Per-interval staffing for `madoguchi simulate`."),
     ] = None,
+    simulate: Annotated[
+        Path | None,
+        typer.Option("--simulate", help="Check the plan in this simulator scenario (YAML)."),
+    ] = None,
+    runs: RunsOpt = 1,
+    model: ModelOpt = "auto",
     as_json: JsonFlag = False,
 ) -> None:
     """Shifts covering the required agents at least paid hours (MILP)."""
@@ -367,7 +297,7 @@ def schedule(
             else default_shift_rules(req.interval_s, len(req.agents))
         )
     except WfmInputError as err:
-        raise _fail(str(err)) from None
+        raise fail(str(err)) from None
     rules = shift_rules.rules
     if max_headcount is not None:
         rules = replace(rules, max_headcount=max_headcount)
@@ -376,13 +306,15 @@ def schedule(
     try:
         plan = plan_shifts(req.agents, req.interval_s, shift_rules.patterns, rules)
     except ScheduleError as err:
-        raise _fail(f"{patterns or requirement}: {err}") from None
+        raise fail(f"{patterns or requirement}: {err}") from None
     dated = day is not None or req.starts[0].date().year != 2000
 
     def label(i: int) -> str:
         return req.starts[i].isoformat() if dated else req.starts[i].strftime("%H:%M")
 
-    staffing = [{"interval_start": label(i), "agents": int(n)} for i, n in enumerate(plan.scheduled)]
+    staffing = [
+        {"interval_start": label(i), "agents": int(n)} for i, n in enumerate(plan.scheduled)
+    ]
     if out_shifts:
         write_shifts_csv(out_shifts, plan, req.starts)
     if out_coverage:
@@ -395,7 +327,16 @@ def schedule(
             "staffing": staffing,
         }
         plan_json.write_text(json.dumps(plan_document, indent=1) + "\n", encoding="utf-8")
-    document = {
+    simulated: dict[str, Any] | None = None
+    if simulate is not None:
+        from madoguchi.wfm_simulation import plan_from_agents
+
+        opening = req.starts[0].hour * 60 + req.starts[0].minute
+        in_memory = plan_from_agents(
+            [int(n) for n in plan.scheduled], req.interval_s // 60, opening
+        )
+        simulated = simulate_plan(simulate, in_memory, runs, model)
+    document: dict[str, Any] = {
         "paid_hours": plan.paid_hours,
         "headcount": plan.headcount,
         "required_agent_hours": float(plan.required.sum()) * req.interval_s / 3600,
@@ -406,7 +347,9 @@ def schedule(
                 "pattern": s.pattern,
                 "start": label(s.start_slot),
                 "end": label(s.end_slot) if s.end_slot < len(req.starts) else "end",
-                "breaks": [[label(a), label(b) if b < len(req.starts) else "end"] for a, b in s.break_slots],
+                "breaks": [
+                    [label(a), label(b) if b < len(req.starts) else "end"] for a, b in s.break_slots
+                ],
                 "agents": s.agents,
                 "paid_hours": s.paid_hours,
             }
@@ -414,35 +357,14 @@ def schedule(
         ],
         "staffing": staffing,
     }
+    if simulated is not None:
+        document["simulation"] = simulated
     if as_json:
         typer.echo(json.dumps(document))
         return
-    _print_schedule(plan, req.starts)
-
-
-def _print_schedule(plan: Any, starts: list[Any]) -> None:
-    from datetime import timedelta
-
-    from rich.console import Console
-    from rich.table import Table
-
-    def at(slot: int) -> str:
-        return str((starts[0] + timedelta(seconds=slot * plan.interval_s)).strftime("%H:%M"))
-
-    console = Console()
-    table = Table(title=f"{plan.headcount} agents, {plan.paid_hours:g} paid hours")
-    for name in ("pattern", "start", "end", "breaks", "agents"):
-        table.add_column(name)
-    for s in plan.shifts:
-        breaks = " ".join(f"{at(a)}-{at(b)}" for a, b in s.break_slots)
-        table.add_row(s.pattern, at(s.start_slot), at(s.end_slot), breaks, str(s.agents))
-    console.print(table)
-    cover = Table(title="Coverage per interval")
-    for name in ("interval", "required", "scheduled", "over", "under"):
-        cover.add_column(name, justify="right")
-    for i in range(plan.required.size):
-        cover.add_row(at(i), str(plan.required[i]), str(plan.scheduled[i]), str(plan.over[i]), str(plan.under[i]))
-    console.print(cover)
+    print_schedule(plan, req.starts)
+    if simulated is not None:
+        print_plan_check(simulated, simulated["model"], runs)
 
 
 @app.command()
@@ -492,8 +414,13 @@ def cost(
     for p in prices:
         if not p > 0:
             raise typer.BadParameter(f"{p:g} must be positive", param_hint="--price")
-    for value, flag in ((wage, "--wage"), (supervisor_wage, "--supervisor-wage"), (seat, "--seat"),
-                        (telephony_minute, "--telephony-minute"), (telephony_seat, "--telephony-seat")):
+    for value, flag in (
+        (wage, "--wage"),
+        (supervisor_wage, "--supervisor-wage"),
+        (seat, "--seat"),
+        (telephony_minute, "--telephony-minute"),
+        (telephony_seat, "--telephony-seat"),
+    ):
         if not value >= 0:
             raise typer.BadParameter("must be ≥ 0", param_hint=flag)
     if not span > 0:
@@ -505,10 +432,10 @@ def cost(
     if volume is not None and not volume > 0:
         raise typer.BadParameter("must be positive", param_hint="--volume")
     op = Operation(
-        aht_s=_aht_seconds(aht),
+        aht_s=aht_seconds(aht),
         open_hours_per_day=hours,
         days_per_month=days,
-        target=_target(sl, None, None, shrinkage, None, None),
+        target=staffing_target(sl, None, None, shrinkage, None, None),
     )
     costs = InHouseCosts(
         agent_wage_per_hour=wage,
@@ -561,9 +488,15 @@ def cost(
     console.print(table)
     if at_volume is not None:
         console.print(
-            f"at {at_volume.monthly_calls:,.0f} calls/month: ¥{at_volume.per_contact:,.0f} per call, "
-            f"¥{at_volume.per_agent_hour:,.0f} per paid agent hour, ¥{at_volume.total:,.0f} a month "
+            f"at {at_volume.monthly_calls:,.0f} calls/month: "
+            f"¥{at_volume.per_contact:,.0f} per call, "
+            f"¥{at_volume.per_agent_hour:,.0f} per paid agent hour, "
+            f"¥{at_volume.total:,.0f} a month "
             f"({at_volume.peak_agents} seats, {at_volume.supervisors} supervisors)"
         )
     if svg is not None:
         console.print(f"wrote {svg}")
+
+
+app.command("check")(check)
+app.command("skills")(skills)

@@ -65,7 +65,8 @@ def read_tenant(
     main_flow = None
     if "main_flow" in fields:
         main_flow = reader.ident(fields["main_flow"], f"{what} main_flow")
-    if ident is None or name is None or not refs.declare("tenant", ident, fields["id"]):
+    declared = ident is not None and refs.declare("tenant", ident, fields["id"])
+    if ident is None or name is None or not declared:
         return None
     return TenantConfig(ident, name, zone, tuple(numbers), main_flow)
 

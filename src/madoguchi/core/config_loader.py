@@ -150,7 +150,7 @@ def _read_center(reader: NodeReader, root: yaml.Node) -> CenterConfig | None:
         )
     refs.check()
     check_overflow_chains(reader, queues)
-    if not tenants and "tenants" in fields:
+    if "tenants" in fields and _is_empty_list(fields["tenants"]):
         reader.report(fields["tenants"], "tenants: list at least one company the center serves")
     return CenterConfig(
         name=name,
@@ -166,6 +166,10 @@ def _read_center(reader: NodeReader, root: yaml.Node) -> CenterConfig | None:
         metrics=metrics,
         unmapped_numbers_to_main_flow=unmapped,
     )
+
+
+def _is_empty_list(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.SequenceNode) and not node.value
 
 
 def _items(reader: NodeReader, fields: dict[str, yaml.Node], key: str) -> list[yaml.Node]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +21,9 @@ from madoguchi.core.events import Event
 from madoguchi.core.metrics import MetricsBoard
 from madoguchi.core.records import ContactRecordBuilder
 from madoguchi.core.routing import RoutingEngine
+from madoguchi.core.routing import commands as rc
 from madoguchi.runtime.clock import Clock, SystemClock
-from madoguchi.store.contact_records import stored_record
+from madoguchi.store.contact_records import stored_contact_record
 from madoguchi.store.port import EventStore
 
 _log = logging.getLogger("madoguchi.runtime")
@@ -62,6 +63,7 @@ class CenterRuntime:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._accepting = True
         self._started = False
+        self._listeners: list[Callable[[int, Event], None]] = []
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -72,12 +74,11 @@ class CenterRuntime:
         for logged in self.store.read():
             self.engine.apply(logged.event)
             self.metrics.apply(logged.event)
-            self.records.apply(logged.event)
+            self.records.apply(logged.event)  # completed records were persisted when logged
             self.last_event_id = logged.id
             replayed += 1
         if replayed:
             _log.info("rebuilt state from %d logged events", replayed)
-        self.records.drain_changed()
         self._started = True
         # timers that fell due while we were down fire now
         self._on_timer()
@@ -86,12 +87,11 @@ class CenterRuntime:
         """Refuse new contacts, wait up to ``drain_timeout`` for live ones, then stop timers."""
         self._accepting = False
         deadline = self.clock.now() + drain_timeout
-        while self.engine.active_contact_count() and self.clock.now() < deadline:
+        while self.engine.contacts and self.clock.now() < deadline:
             await asyncio.sleep(0.2)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        self._flush_records()
         self._started = False
 
     @property
@@ -99,13 +99,18 @@ class CenterRuntime:
         """False once a drain has begun: adapters must turn new contacts away."""
         return self._accepting
 
+    def listen(self, listener: Callable[[int, Event], None]) -> None:
+        """Call ``listener(event_id, event)`` for every event, in order, right after it is
+        logged (soon after, from the loop: a listener may submit commands of its own)."""
+        self._listeners.append(listener)
+
     # -- commands ------------------------------------------------------------------------
 
-    async def submit(self, command: object) -> list[Published]:
+    async def submit(self, command: rc.RoutingCommand) -> list[Published]:
         """Run one routing command now; log, fold and publish what it caused."""
         return self.submit_now(command)
 
-    def submit_now(self, command: object) -> list[Published]:
+    def submit_now(self, command: rc.RoutingCommand) -> list[Published]:
         """:meth:`submit` for callers already inside the loop thread (no await)."""
         events = self.engine.receive(command, self.clock.now())
         published = self._commit(events)
@@ -124,22 +129,30 @@ class CenterRuntime:
         last = self.store.append(events)
         first = last - len(events) + 1
         published = [(first + offset, item) for offset, item in enumerate(events)]
+        completed = []
         for event_id, item in published:
-            self.engine_fold(item)
+            self.metrics.apply(item)
+            record = self.records.apply(item)
+            if record is not None:
+                completed.append(stored_contact_record(record))
             self.bus.publish(event_id, item)
+        if completed:
+            self.store.upsert_contact_records(completed)
+        if self._listeners:
+            if self._loop is not None:
+                self._loop.call_soon(self._notify, published)
+            else:
+                self._notify(published)
         self.last_event_id = last
-        self._flush_records()
         return published
 
-    def engine_fold(self, item: Event) -> None:
-        """Fold an event into the read models (the engine already holds it)."""
-        self.metrics.apply(item)
-        self.records.apply(item)
-
-    def _flush_records(self) -> None:
-        changed = self.records.drain_changed()
-        if changed:
-            self.store.upsert_contact_records([stored_record(r) for r in changed])
+    def _notify(self, published: list[Published]) -> None:
+        for listener in tuple(self._listeners):
+            for event_id, item in published:
+                try:
+                    listener(event_id, item)
+                except Exception:  # one adapter's bug must not silence the others
+                    _log.exception("event listener %r failed", listener)
 
     # -- timers --------------------------------------------------------------------------
 
@@ -176,6 +189,40 @@ class CenterRuntime:
         return RuntimeSnapshot(
             last_event_id=self.last_event_id,
             at=now,
-            agents=self.engine.agent_views(now),
-            queues=self.engine.queue_views(now),
+            agents=[self.agent_view(agent_id, now) for agent_id in self.engine.agents],
+            queues=[self.queue_view(q.id, now) for q in self.config.queues],
         )
+
+    def agent_view(self, agent_id: str, now: float) -> dict[str, Any]:
+        """One agent as the desktop and the wallboard show it."""
+        agent = self.engine.agents[agent_id]
+        config = agent.config
+        stats = self.metrics.agent(agent_id, now)
+        return {
+            "agent_id": agent_id,
+            "name": config.name,
+            "tenant": config.tenant,
+            "team": config.team,
+            "state": agent.state.value,
+            "reason": agent.reason,
+            "since": agent.state_since,
+            "work_mode": agent.work_mode.value,
+            "offer": agent.offer,
+            "contacts": sorted(agent.active),
+            "wrap_up": sorted(agent.wrapups),
+            "campaign": agent.campaign,
+            "handled": stats.handled,
+            "aht_s": stats.aht_s,
+        }
+
+    def queue_view(self, queue_id: str, now: float) -> dict[str, Any]:
+        """One queue's live line: waiting, longest wait, estimated wait, agents by state."""
+        live = self.metrics.queue_now(queue_id, now)
+        return {
+            "queue_id": queue_id,
+            "waiting": live.waiting,
+            "callbacks_waiting": live.callbacks_waiting,
+            "longest_wait_s": live.longest_wait_s,
+            "estimated_wait_s": self.engine.estimated_wait(queue_id, now),
+            "agents_by_state": dict(live.agents_by_state),
+        }

@@ -8,18 +8,21 @@ Public API::
     result = run_scenario(scenario, center, staffing_plan=[12, 14, 15, ...])  # check a WFM plan
 
 Modules: :mod:`.scenario` (the data), :mod:`.scenario_loader` (YAML with ``FILE:LINE:``
-errors), :mod:`.profile` and :mod:`.arrivals` (non-homogeneous Poisson traffic),
-:mod:`.distributions`, :mod:`.behaviour` (simulated callers and agents, reusable by a live demo
-driver), :mod:`.staffing` (shifts, breaks, not-ready, staffing plans), :mod:`.driver` (the
-virtual clock and the engine), :mod:`.results` and :mod:`.report` (tables, CSV, JSON, HTML),
-:mod:`.reference` (an independent SimPy model for the benchmark). ``outbound_day`` is the
-dialer's own simulated outbound day.
+errors), :mod:`.files` (a scenario with its center and flows), :mod:`.profile` and
+:mod:`.arrivals` (non-homogeneous Poisson traffic), :mod:`.distributions`, :mod:`.behaviour`
+(simulated callers and agents) and :class:`.arrivals.LiveArrivals` (Poisson calls at a rate),
+both reusable by a live demo driver, :mod:`.flow_callers` (callers in a contact flow, by the
+real flow interpreter), :mod:`.staffing` (shifts, breaks, not-ready, staffing plans),
+:mod:`.driver` (the virtual clock and the engine), :mod:`.results` and :mod:`.report` (tables,
+CSV, JSON, HTML), :mod:`.reference` (an independent SimPy model for the benchmark).
+``outbound_day`` is the dialer's own simulated outbound day.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from madoguchi.sim.arrivals import LiveArrivals
 from madoguchi.sim.behaviour import AgentBehaviour, CallerBehaviour
 from madoguchi.sim.files import load_scenario_file
 from madoguchi.sim.results import SimResult
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AgentBehaviour",
     "CallerBehaviour",
+    "LiveArrivals",
     "Scenario",
     "ScenarioError",
     "SimResult",

@@ -58,3 +58,34 @@ def generate_arrivals(scenario: Scenario, generator: np.random.Generator) -> Arr
         if kind.patience is not None:
             patience[mask] = kind.patience.sample(generator, n)
     return Arrivals(times, kinds, handle, patience)
+
+
+class LiveArrivals:
+    """Arrivals one at a time at ``calls_per_hour``, for a live demo that places real calls.
+
+    The gaps of a Poisson process are exponential; the caller (a wall-clock driver) sleeps
+    :meth:`next_gap` seconds between calls and picks each call's kind with :meth:`next_kind`.
+    """
+
+    def __init__(
+        self, calls_per_hour: float, shares: list[float], generator: np.random.Generator
+    ) -> None:
+        if calls_per_hour <= 0:
+            raise ValueError("calls_per_hour must be positive")
+        total = sum(shares)
+        if total <= 0 or any(s < 0 for s in shares):
+            raise ValueError("shares must be non-negative and not all zero")
+        self.mean_gap_s = 3600.0 / calls_per_hour
+        self._cumulative = np.cumsum(np.asarray(shares, dtype=np.float64) / total)
+        self._generator = generator
+
+    def next_gap(self) -> float:
+        """Seconds until the next call."""
+        return float(self._generator.exponential(self.mean_gap_s))
+
+    def next_kind(self) -> int:
+        """Index of the next call's kind (by share)."""
+        draw = float(self._generator.random())
+        return min(
+            int(np.searchsorted(self._cumulative, draw, side="right")), len(self._cumulative) - 1
+        )

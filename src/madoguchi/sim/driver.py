@@ -23,28 +23,40 @@ from typing import Any
 import numpy as np
 
 from madoguchi.core.config import CenterConfig, local_datetime
-from madoguchi.core.model import AgentState, Contact, Direction, EndReason
+from madoguchi.core.model import AgentState, Contact, Direction, EndReason, SkillRequirement
 from madoguchi.core.routing import RoutingEngine
 from madoguchi.core.routing import commands as rc
 from madoguchi.core.routing import events as re
 from madoguchi.core.routing.errors import RoutingError
-from madoguchi.sim.arrivals import generate_arrivals
+from madoguchi.sim.arrivals import Arrivals, generate_arrivals
 from madoguchi.sim.behaviour import AgentBehaviour, CallerBehaviour
+from madoguchi.sim.flow_callers import FlowCallers
 from madoguchi.sim.results import ResultCollector, SimResult
 from madoguchi.sim.scenario import Scenario
 from madoguchi.sim.staffing import RosterAction, RosterChange, build_roster
 
 # what a heap entry asks for
-_ARRIVE, _PATIENCE, _ANSWER, _HANG_UP, _WRAP_UP, _ROSTER = range(6)
+_ARRIVE, _PATIENCE, _ANSWER, _HANG_UP, _WRAP_UP, _ROSTER, _FLOW = range(7)
 _INF = float("inf")
 
 
 class _Call:
     """A simulated caller's contact as the driver follows it."""
 
-    __slots__ = ("arrived_at", "attempt", "handle_s", "kind", "offered_to", "queue", "waiting")
+    __slots__ = (
+        "arrived_at",
+        "attempt",
+        "handle_s",
+        "kind",
+        "offered_to",
+        "patience",
+        "queue",
+        "waiting",
+    )
 
-    def __init__(self, kind: int, queue: str, arrived_at: float, attempt: int, handle_s: float):
+    def __init__(
+        self, kind: int, queue: str, arrived_at: float, attempt: int, handle_s: float
+    ) -> None:
         self.kind = kind
         self.queue = queue
         self.arrived_at = arrived_at
@@ -52,6 +64,7 @@ class _Call:
         self.handle_s = handle_s
         self.waiting = True
         self.offered_to: str | None = None
+        self.patience = _INF
 
 
 class Simulation:
@@ -59,14 +72,18 @@ class Simulation:
 
     def __init__(self, scenario: Scenario, center: CenterConfig, *, keep_log: bool = False) -> None:
         self.scenario = scenario
-        seeds = np.random.SeedSequence(scenario.seed).spawn(4)
-        arrival_gen, roster_gen, caller_gen, agent_gen = (np.random.default_rng(s) for s in seeds)
+        seeds = np.random.SeedSequence(scenario.seed).spawn(5)
+        arrival_gen, roster_gen, caller_gen, agent_gen, flow_gen = (
+            np.random.default_rng(s) for s in seeds
+        )
         self._arrivals = generate_arrivals(scenario, arrival_gen)
         self._roster = build_roster(scenario, center, roster_gen)
         known = {a.id for a in center.agents}
         extra = tuple(a for a in self._roster.agents if a.id not in known)
         self.center = replace(center, agents=center.agents + extra, _index={})
         self.engine = RoutingEngine(self.center)
+        self.agent_count = len(self._roster.agents)
+        """Agents the scenario signs in (the center may configure more)."""
         self._callers = [
             CallerBehaviour(kind, scenario.redial, g)
             for kind, g in zip(scenario.mix, caller_gen.spawn(len(scenario.mix)), strict=True)
@@ -101,7 +118,8 @@ class Simulation:
         self._logout_pending: set[str] = set()
         self._agent_states: dict[str, AgentState] = {}
         self._answer_now: list[tuple[str, str]] = []
-        self._wrap_ups: set[tuple[str, str]] = set()
+        self._wrap_ups: dict[str, str] = {}
+        """Agent → contact whose after-contact work the simulated agent will end."""
         self._away: dict[str, str] = {}
         """Agents who should be not ready now (on a break or a not-ready spell), with why."""
         self._away_asked: set[str] = set()
@@ -125,14 +143,36 @@ class Simulation:
             re.ContactOfferRejected: self._on_offer_lost,
             re.ContactWrappedUp: self._on_wrapped_up,
         }
+        self._flows: FlowCallers | None = None
+        self.flow_outcomes: dict[str, int] = {}
+        if any(kind.flow is not None for kind in scenario.mix):
+            self._flows = FlowCallers(
+                scenario,
+                self.center,
+                self.engine,
+                flow_gen,
+                enqueue=self._enqueue_from_flow,
+                callback=self._callback_from_flow,
+                ended=self._ended_in_flow,
+                schedule=lambda at, payload: self._push(at, _FLOW, payload),
+            )
+            self.flow_outcomes = self._flows.outcomes
         for change in self._roster.changes:
             self._push(self.start + change.at, _ROSTER, change)
+
+    @property
+    def arrivals(self) -> Arrivals:
+        """The day's first-attempt callers (for comparing with another model)."""
+        return self._arrivals
 
     # -- the loop -------------------------------------------------------------------------
 
     def run(self, progress: Callable[[float], None] | None = None) -> SimResult:
         """Run the day to its end (closing time plus the drain) and return the result."""
         times = (self._arrivals.times + self.start).tolist()
+        kinds = self._arrivals.kinds.tolist()
+        handle_times = self._arrivals.handle_times.tolist()
+        patience = self._arrivals.patience.tolist()
         count = len(times)
         index = 0
         heap = self._heap
@@ -154,9 +194,9 @@ class Simulation:
             elif next_arrival <= next_own:
                 self._arrive(
                     now,
-                    int(self._arrivals.kinds[index]),
-                    float(self._arrivals.handle_times[index]),
-                    float(self._arrivals.patience[index]),
+                    kinds[index],
+                    handle_times[index],
+                    patience[index],
                     1,
                 )
                 index += 1
@@ -175,7 +215,11 @@ class Simulation:
             events=self.events,
             redials=self.redials,
         )
-        return replace(result, log=tuple(self.log)) if self._keep_log else result
+        result = replace(result, flow_outcomes=dict(self.flow_outcomes))
+        if self._keep_log:
+            flow_events = self._flows.events if self._flows is not None else []
+            result = replace(result, log=tuple(self.log) + tuple(flow_events))
+        return result
 
     def _push(self, at: float, what: int, payload: Any) -> None:
         self._seq += 1
@@ -215,18 +259,65 @@ class Simulation:
         contact_id = f"sim-{self._next_id}"
         call = _Call(kind, spec.queue, now, attempt, handle_s)
         self._calls[contact_id] = call
-        contact = Contact(
-            id=contact_id,
-            channel=spec.channel,
-            direction=Direction.INBOUND,
-            tenant=self._tenants[spec.queue],
-            created_at=now,
-            queue=spec.queue,
-            skills=spec.skills,
-        )
+        if self._flows is not None and self._flows.uses_flow(kind):
+            call.waiting = False  # in the flow: patience starts in the queue
+            call.patience = patience
+            contact = self._contact(contact_id, spec.queue, now, kind, in_flow=True)
+            self._flows.start(contact, kind, now)
+            return
+        contact = self._contact(contact_id, spec.queue, now, kind, in_flow=False)
         self._send(rc.EnqueueContact(contact, spec.queue, spec.priority, spec.skills or None), now)
         if patience != _INF and call.waiting and contact_id in self._calls:
             self._push(now + patience, _PATIENCE, contact_id)
+
+    def _contact(
+        self, contact_id: str, queue: str, now: float, kind: int, in_flow: bool
+    ) -> Contact:
+        spec = self.scenario.mix[kind]
+        return Contact(
+            id=contact_id,
+            channel=spec.channel,
+            direction=Direction.INBOUND,
+            tenant=self._tenants[queue],
+            created_at=now,
+            queue=None if in_flow else queue,
+            skills=spec.skills,
+            from_address=f"+8150{self._next_id:08d}",
+        )
+
+    def _enqueue_from_flow(
+        self,
+        contact_id: str,
+        queue: str,
+        priority: int | None,
+        skills: tuple[SkillRequirement, ...] | None,
+        now: float,
+    ) -> None:
+        call = self._calls.get(contact_id)
+        if call is None:
+            return
+        if queue not in self._tenants:  # a flow naming no queue of this center: caller lost
+            self.refused.append((("Enqueue", contact_id, queue), "unknown queue"))
+            del self._calls[contact_id]
+            return
+        call.queue = queue
+        call.waiting = True
+        contact = self._contact(contact_id, queue, call.arrived_at, call.kind, in_flow=False)
+        self._send(rc.EnqueueContact(contact, queue, priority, skills), now)
+        if call.patience != _INF and call.waiting and contact_id in self._calls:
+            self._push(now + call.patience, _PATIENCE, contact_id)
+
+    def _callback_from_flow(self, contact_id: str, queue: str, number: str, now: float) -> None:
+        call = self._calls.get(contact_id)
+        if call is None:
+            return
+        call.patience = _INF
+        self._enqueue_from_flow(contact_id, queue, None, None, now)
+        if contact_id in self._calls and self._calls[contact_id].waiting:
+            self._send(rc.RequestCallback(contact_id, number), now)
+
+    def _ended_in_flow(self, contact_id: str, outcome: str, now: float) -> None:
+        self._calls.pop(contact_id, None)
 
     def _act(self, now: float, what: int, payload: Any) -> None:
         if what == _PATIENCE:
@@ -242,8 +333,12 @@ class Simulation:
             if payload in self._calls:
                 self._send(rc.EndContact(payload, EndReason.COMPLETED), now)
         elif what == _WRAP_UP:
-            if payload in self._wrap_ups:  # not already ended by the queue's ACW timer
-                self._send(rc.CompleteWrapUp(*payload), now)
+            agent_id, contact_id = payload
+            if self._wrap_ups.get(agent_id) == contact_id:  # not ended by the queue's timer
+                self._send(rc.CompleteWrapUp(agent_id, contact_id), now)
+        elif what == _FLOW:
+            if self._flows is not None:
+                self._flows.act(payload, now)
         elif what == _ARRIVE:
             kind, attempt = payload
             caller = self._callers[kind]
@@ -267,9 +362,10 @@ class Simulation:
             self._try_logout(agent_id, now)
         elif action is RosterAction.NOT_READY:
             self._away[agent_id] = change.reason
+            if self._busy(agent_id):
+                return  # asked again when the agent's state changes (see _on_agent_state)
             if self._send(rc.SetAgentState(agent_id, AgentState.NOT_READY, change.reason), now):
                 self._away_asked.add(agent_id)
-            # refused while an offer rings: asked again when the agent's state changes
         else:
             self._away.pop(agent_id, None)
             self._away_asked.discard(agent_id)
@@ -277,10 +373,16 @@ class Simulation:
                 self._send(rc.SetAgentState(agent_id, AgentState.AVAILABLE), now)
             # otherwise busy: the deferred not-ready is undone when it takes effect
 
-    def _try_logout(self, agent_id: str, now: float) -> None:
+    def _busy(self, agent_id: str) -> bool:
+        """Ringing, or wrapping up a contact the simulated agent will finish themself."""
         state = self.engine_agent_state(agent_id)
-        if state in (AgentState.ON_CONTACT, AgentState.RESERVED):
-            return  # leaves when the current contact ends (see _on_agent_state)
+        return state is AgentState.RESERVED or (
+            state is AgentState.AFTER_CONTACT_WORK and agent_id in self._wrap_ups
+        )
+
+    def _try_logout(self, agent_id: str, now: float) -> None:
+        if self._busy(agent_id) or self.engine_agent_state(agent_id) is AgentState.ON_CONTACT:
+            return  # leaves when the current contact is done (see _on_agent_state)
         if self._send(rc.AgentLogout(agent_id), now):
             self._logged_in.discard(agent_id)
             self._logout_pending.discard(agent_id)
@@ -329,6 +431,8 @@ class Simulation:
             self._targets.get(event.queue_id, 20.0),
         )
         self._collector.handled_by(event.agent_id)
+        if self._flows is not None:
+            self._flows.connected(event.contact_id, event.agent_id, event.at)
         self._push(event.at + call.handle_s, _HANG_UP, event.contact_id)
 
     def _on_abandoned(self, event: re.ContactAbandoned) -> None:
@@ -347,6 +451,8 @@ class Simulation:
             call.attempt = 10**6  # the caller hung up for a callback: no patience, no redial
 
     def _on_ended(self, event: re.ContactEnded) -> None:
+        if self._flows is not None:
+            self._flows.left(event.contact_id, event.at)
         call = self._calls.pop(event.contact_id, None)
         if call is None:
             return
@@ -355,12 +461,12 @@ class Simulation:
         if event.agent_id is not None:
             acw = self._callers[call.kind].after_contact_work()
             if acw is not None:
-                key = (event.agent_id, event.contact_id)
-                self._wrap_ups.add(key)
-                self._push(event.at + acw, _WRAP_UP, key)
+                self._wrap_ups[event.agent_id] = event.contact_id
+                self._push(event.at + acw, _WRAP_UP, (event.agent_id, event.contact_id))
 
     def _on_wrapped_up(self, event: re.ContactWrappedUp) -> None:
-        self._wrap_ups.discard((event.agent_id, event.contact_id))
+        if self._wrap_ups.get(event.agent_id) == event.contact_id:
+            del self._wrap_ups[event.agent_id]
 
     def _on_agent_state(self, event: re.AgentStateChanged) -> None:
         agent_id = event.agent_id
@@ -391,11 +497,22 @@ def run_scenario(
     center: CenterConfig,
     *,
     staffing_plan: tuple[int, ...] | list[int] | None = None,
+    plan_interval_min: int | None = None,
     keep_log: bool = False,
     progress: Callable[[float], None] | None = None,
 ) -> SimResult:
-    """Simulate ``scenario`` in ``center``; ``staffing_plan`` (agents per interval) overrides
-    the pools' shifts — what the WFM planner uses to check a schedule by simulation."""
+    """Simulate ``scenario`` in ``center`` and return the day.
+
+    ``staffing_plan`` (agents signed in per interval from opening, intervals of
+    ``plan_interval_min`` minutes, default the scenario's report interval) replaces the pools'
+    shifts: the WFM planner checks a schedule by simulation this way. The agents take their
+    skills from the scenario's pools, in turn. ``keep_log`` keeps every event in
+    ``SimResult.log``; ``progress`` is called with the simulated fraction of the day.
+    """
     if staffing_plan is not None:
-        scenario = replace(scenario, staffing_plan=tuple(staffing_plan))
+        scenario = replace(
+            scenario,
+            staffing_plan=tuple(staffing_plan),
+            staffing_interval_min=plan_interval_min or scenario.staffing_interval_min,
+        )
     return Simulation(scenario, center, keep_log=keep_log).run(progress)

@@ -20,7 +20,7 @@ import itertools
 import math
 import random
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -29,11 +29,13 @@ from madoguchi.core.dialer import (
     CampaignStatus,
     Dialer,
     DialOutcome,
+    DoNotCallRegistry,
     ListRecord,
     Pacer,
     PacingState,
 )
 from madoguchi.core.dialer.events import DialPlaced
+from madoguchi.core.events import Event
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +87,54 @@ def _lognormal(rng: random.Random, mean: float, sd: float) -> float:
     return rng.lognormvariate(math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2))
 
 
-def simulate_outbound_day(model: OutboundModel, pacer: Pacer, seed: int) -> OutboundDayResult:
+def draw_dial(rng: random.Random, model: OutboundModel) -> tuple[float, DialOutcome]:
+    """How one dial ends under ``model``: (seconds until the outcome, the outcome)."""
+    draw = rng.random()
+    if draw < model.answer_rate:
+        ring = min(_lognormal(rng, model.ring_mean_s, model.ring_sd_s), model.ring_timeout_s - 0.1)
+        return ring, DialOutcome.ANSWERED
+    if draw < model.answer_rate + model.machine_rate:
+        ring = min(_lognormal(rng, model.ring_mean_s, model.ring_sd_s), model.ring_timeout_s - 3.1)
+        return ring + 3.0, DialOutcome.MACHINE
+    if draw < model.answer_rate + model.machine_rate + model.busy_rate:
+        return rng.uniform(1.5, 4.0), DialOutcome.BUSY
+    if draw < model.answer_rate + model.machine_rate + model.busy_rate + model.invalid_rate:
+        return rng.uniform(0.5, 1.5), DialOutcome.INVALID_NUMBER
+    return model.ring_timeout_s, DialOutcome.NO_ANSWER
+
+
+#: Share of each disposition an agent gives a connected call when a day is recorded.
+DEFAULT_DISPOSITIONS: tuple[tuple[str, float], ...] = (
+    ("sale", 0.08),
+    ("appointment", 0.12),
+    ("refused", 0.25),
+    ("callback", 0.10),
+    ("wrong_number", 0.05),
+    ("info_sent", 0.40),
+)
+
+
+@dataclass(slots=True)
+class OutboundDayRecording:
+    """Optional for :func:`simulate_outbound_day`: a campaign, list and do-not-call registry of
+    one's own, agents who disposition each connected call (drawn from ``dispositions`` with a
+    generator of their own, so the day's other draws are unchanged), and every dialer event
+    kept in ``events`` (for reports)."""
+
+    campaign: Campaign | None = None
+    records: list[ListRecord] | None = None
+    dnc: DoNotCallRegistry | None = None
+    dispositions: tuple[tuple[str, float], ...] = DEFAULT_DISPOSITIONS
+    callback_after_s: float = 2 * 3600.0
+    events: list[Event] = field(default_factory=list)
+
+
+def simulate_outbound_day(
+    model: OutboundModel,
+    pacer: Pacer,
+    seed: int,
+    recording: OutboundDayRecording | None = None,
+) -> OutboundDayResult:
     """Run one day with ``pacer`` and return its figures (reproducible for a seed)."""
     rng = random.Random(seed)
     t0 = model.start.timestamp()
@@ -98,12 +147,35 @@ def simulate_outbound_day(model: OutboundModel, pacer: Pacer, seed: int) -> Outb
         connect_rule_s=model.connect_rule_s,
         max_attempts=10,
     )
+    if recording is not None and recording.campaign is not None:
+        campaign = replace(recording.campaign, status=CampaignStatus.RUNNING)
     expected_dials = int(model.agents * model.hours * 3600 / model.talk_mean_s / model.answer_rate)
-    records = [
-        ListRecord(id=f"r{i}", number=f"+8190{10_000_000 + i:08d}")
-        for i in range(expected_dials * 2)
-    ]
-    dialer = Dialer(campaign, pacer, records=records)
+    if recording is not None and recording.records is not None:
+        records = recording.records
+    else:
+        records = [
+            ListRecord(id=f"r{i}", number=f"+8190{10_000_000 + i:08d}")
+            for i in range(expected_dials * 2)
+        ]
+    dialer = Dialer(campaign, pacer, recording.dnc if recording else None, records=records)
+    agents_rng = random.Random(seed * 7919 + 1)
+    talking: dict[int, tuple[str, str, float]] = {}
+
+    def log(events: Event | list[Event]) -> None:
+        if recording is not None:
+            recording.events.extend(events if isinstance(events, list) else [events])
+
+    def wrap_up(agent: int, now: float) -> None:
+        if recording is None or agent not in talking:
+            return
+        dial_id, record_id, talk = talking.pop(agent)
+        log(dialer.call_ended(dial_id, record_id, str(agent), talk, now - model.wrap_s))
+        codes = [code for code, _ in recording.dispositions]
+        weights = [share for _, share in recording.dispositions]
+        code = agents_rng.choices(codes, weights)[0]
+        callback = now + recording.callback_after_s if code == "callback" else None
+        log(dialer.disposition(record_id, str(agent), code, now, callback_at=callback))
+
     result = OutboundDayResult(logged_seconds=model.agents * model.hours * 3600.0)
 
     free_agents: deque[int] = deque(range(model.agents))
@@ -117,10 +189,12 @@ def simulate_outbound_day(model: OutboundModel, pacer: Pacer, seed: int) -> Outb
         heapq.heappush(queue, (at, next(seq), kind, payload))
 
     def connect(agent: int, dial_id: str, record_id: str, answered_at: float, now: float) -> None:
-        dialer.connected(dial_id, record_id, str(agent), now - answered_at, now)
+        log(dialer.connected(dial_id, record_id, str(agent), now - answered_at, now))
         result.connected += 1
         busy_since[agent] = now
         handle = _lognormal(rng, model.talk_mean_s, model.talk_mean_s * model.talk_cv)
+        if recording is not None:
+            talking[agent] = (dial_id, record_id, handle)
         schedule(now + handle + model.wrap_s, "agent_free", agent)
 
     def place(now: float) -> None:
@@ -132,31 +206,14 @@ def simulate_outbound_day(model: OutboundModel, pacer: Pacer, seed: int) -> Outb
             busy_elapsed=[now - s for s in busy_since.values()],
             ringing_elapsed=[now - s for s in ringing.values()],
         )
-        for item in dialer.place_dials(now, state):
+        placed = dialer.place_dials(now, state)
+        log(placed)
+        for item in placed:
             if not isinstance(item, DialPlaced):
                 continue
             result.dials += 1
             ringing[item.dial_id] = now
-            draw = rng.random()
-            if draw < model.answer_rate:
-                ring = min(
-                    _lognormal(rng, model.ring_mean_s, model.ring_sd_s), model.ring_timeout_s - 0.1
-                )
-                outcome = DialOutcome.ANSWERED
-            elif draw < model.answer_rate + model.machine_rate:
-                ring = min(
-                    _lognormal(rng, model.ring_mean_s, model.ring_sd_s), model.ring_timeout_s - 3.1
-                )
-                ring += 3.0
-                outcome = DialOutcome.MACHINE
-            elif draw < model.answer_rate + model.machine_rate + model.busy_rate:
-                ring, outcome = rng.uniform(1.5, 4.0), DialOutcome.BUSY
-            elif draw < model.answer_rate + model.machine_rate + model.busy_rate + (
-                model.invalid_rate
-            ):
-                ring, outcome = rng.uniform(0.5, 1.5), DialOutcome.INVALID_NUMBER
-            else:
-                ring, outcome = model.ring_timeout_s, DialOutcome.NO_ANSWER
+            ring, outcome = draw_dial(rng, model)
             schedule(now + ring, "result", item.dial_id, item.record_id, outcome)
 
     place(t0)
@@ -168,7 +225,7 @@ def simulate_outbound_day(model: OutboundModel, pacer: Pacer, seed: int) -> Outb
             assert isinstance(record_id, str)
             assert isinstance(outcome, DialOutcome)
             del ringing[dial_id]
-            dialer.dial_result(dial_id, outcome, now)
+            log(dialer.dial_result(dial_id, outcome, now))
             if outcome is DialOutcome.ANSWERED:
                 result.answered += 1
                 if free_agents:
@@ -181,7 +238,7 @@ def simulate_outbound_day(model: OutboundModel, pacer: Pacer, seed: int) -> Outb
             for index, (waiting_dial, record_id, _answered) in enumerate(waiting):
                 if waiting_dial == dial_id:
                     del waiting[index]
-                    dialer.abandoned(dial_id, record_id, now)
+                    log(dialer.abandoned(dial_id, record_id, now))
                     result.abandoned += 1
                     break
         elif kind == "agent_free":
@@ -191,6 +248,7 @@ def simulate_outbound_day(model: OutboundModel, pacer: Pacer, seed: int) -> Outb
             busy = min(now, end) - min(started, end)
             result.busy_seconds += max(0.0, busy)
             dialer.handled(now - started)
+            wrap_up(agent, now)
             if waiting:
                 dial_id, record_id, answered_at = waiting.popleft()
                 connect(agent, dial_id, record_id, answered_at, now)

@@ -31,6 +31,9 @@ class ReferenceDay:
     handle_cv: float = 1.0
     patience_mean_s: float | None = 180.0
     seed: int = 1
+    callers: tuple[tuple[float, str, float, float], ...] | None = None
+    """Given callers ``(arrival s, skill, handle s, patience s)`` instead of drawn ones: the
+    very callers another model saw, so the two can be compared caller for caller."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,12 @@ def _single_skill(day: ReferenceDay) -> ReferenceResult:
             yield env.timeout(handle)
 
     def source() -> Any:
+        if day.callers is not None:
+            for at, _skill, handle, limit in day.callers:
+                yield env.timeout(at - env.now)
+                counts[0] += 1
+                env.process(caller(handle, limit))
+            return
         while True:
             yield env.timeout(rng.expovariate(rate))
             if env.now >= day.duration_s:
@@ -138,6 +147,12 @@ def _skills(day: ReferenceDay) -> ReferenceResult:
         release(agent)
 
     def source() -> Any:
+        if day.callers is not None:
+            for at, skill, handle, limit in day.callers:
+                yield env.timeout(at - env.now)
+                counts[0] += 1
+                env.process(caller(skill, handle, limit))
+            return
         while True:
             yield env.timeout(rng.expovariate(rate))
             if env.now >= day.duration_s:

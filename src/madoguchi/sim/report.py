@@ -52,18 +52,26 @@ def interval_rows(result: SimResult) -> list[dict[str, Any]]:
     return rows
 
 
-def to_csv(result: SimResult) -> str:
-    """The interval table as CSV (empty cells where a ratio has no denominator)."""
+def to_csv(results: SimResult | list[SimResult]) -> str:
+    """The interval table as CSV (empty cells where a ratio has no denominator).
+
+    Several results (``--compare``) get a leading ``scenario`` column.
+    """
+    many = isinstance(results, list) and len(results) > 1
+    days = results if isinstance(results, list) else [results]
+    columns = (("scenario",) if many else ()) + INTERVAL_COLUMNS
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=INTERVAL_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    for row in interval_rows(result):
-        writer.writerow(
-            {
+    for day in days:
+        for row in interval_rows(day):
+            cells = {
                 k: "" if v is None else (f"{v:.4f}" if isinstance(v, float) else v)
                 for k, v in row.items()
             }
-        )
+            if many:
+                cells["scenario"] = day.scenario
+            writer.writerow(cells)
     return out.getvalue()
 
 

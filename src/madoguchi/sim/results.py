@@ -122,6 +122,8 @@ class SimResult:
     events: int
     """Events the routing engine emitted."""
     redials: int
+    flow_outcomes: dict[str, int] = field(default_factory=dict)
+    """How contacts left their contact flow (queued, self_service, closed…), if any."""
     log: tuple[Any, ...] = field(default=())
     """Every engine event, when the run was asked to keep them."""
 
@@ -133,6 +135,7 @@ class SimResult:
             "commands": self.commands,
             "events": self.events,
             "redials": self.redials,
+            "flow_outcomes": dict(sorted(self.flow_outcomes.items())),
             "intervals": [
                 {
                     "start": i.label,

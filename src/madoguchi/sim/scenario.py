@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from madoguchi.core.flows.model import Flow
 from madoguchi.core.model import Channel, SkillRequirement
 from madoguchi.sim.distributions import DEFAULT_PATIENCE, Distribution, Fixed, Lognormal
 from madoguchi.sim.profile import DEFAULT_PROFILE, DEFAULT_WEEKDAY_FACTORS, IntradayProfile
@@ -39,7 +40,12 @@ class ContactKind:
     patience: Distribution | None = DEFAULT_PATIENCE
     """How long the caller waits before hanging up; None means never."""
     flow: str | None = None
-    """A contact flow (IVR) the contact runs before queueing, by the real flow interpreter."""
+    """A contact flow (IVR) file the contact runs first, by the real flow interpreter; its
+    ``enqueue`` node picks the queue (``queue`` is then only the fallback for reports)."""
+    flow_keys: tuple[str, ...] = ()
+    """What the caller keys in at the flow's successive prompts (then stays silent)."""
+    flow_answer_delay: Distribution = DEFAULT_RING_DELAY
+    """Seconds from a prompt to the caller's keys."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +97,8 @@ class AgentPool:
     not_ready: NotReadyPattern | None = None
     ring_delay: Distribution = DEFAULT_RING_DELAY
     """Seconds from an offer to the agent's answer."""
+    capacity: tuple[tuple[Channel, int], ...] = ((Channel.VOICE, 1),)
+    """Contacts of each channel a generated agent handles at once (chat agents take several)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +123,12 @@ class Scenario:
     drain_min: int = 60
     """Minutes after closing the simulation keeps running so waiting contacts finish."""
     source: str = "<scenario>"
+    flows: tuple[tuple[str, Flow], ...] = ()
+    """The mix's flow files, parsed (filled in by ``load_scenario_file``)."""
     staffing_plan: tuple[int, ...] | None = field(default=None)
     """Agents logged in per interval (overrides pool shifts); see :mod:`madoguchi.sim.staffing`."""
+    staffing_interval_min: int | None = None
+    """Length of a staffing-plan interval; None: the report interval."""
 
     @property
     def expected_volume(self) -> float:
@@ -143,14 +155,24 @@ class Scenario:
         return replace(self, volume=self.volume * factor)
 
     def with_agents(self, total: int) -> Scenario:
-        """The day with ``total`` generated agents shared over the pools (``--agents``)."""
-        current = sum(p.count for p in self.pools) or 1
-        pools: list[AgentPool] = []
-        remaining = total
-        for index, pool in enumerate(self.pools):
-            last = index == len(self.pools) - 1
-            count = remaining if last else round(total * pool.count / current)
-            count = max(0, min(count, remaining))
+        """The day with ``total`` agents (``--agents``).
+
+        Pools of the center's named agents stay as they are; the rest is shared over the pools
+        of generated agents in proportion to their sizes. When every pool is named, they all
+        become generated pools (with each pool's recorded skills).
+        """
+        generated = [i for i, p in enumerate(self.pools) if not p.agent_ids]
+        named = sum(p.count for p in self.pools if p.agent_ids)
+        if not generated:
+            generated, named = list(range(len(self.pools))), 0
+        budget = max(total - named, 0)
+        current = sum(self.pools[i].count for i in generated) or 1
+        pools = list(self.pools)
+        remaining = budget
+        for position, index in enumerate(generated):
+            pool = pools[index]
+            last = position == len(generated) - 1
+            count = remaining if last else min(round(budget * pool.count / current), remaining)
             remaining -= count
-            pools.append(replace(pool, count=count, agent_ids=()))
+            pools[index] = replace(pool, count=count, agent_ids=())
         return replace(self, pools=tuple(pools))

@@ -57,6 +57,7 @@ _KNOWN_KEYS = {
     "agents",
     "drain_minutes",
     "staffing_plan",
+    "staffing_interval_minutes",
 }
 _DEFAULT_DAY = dt.date(2026, 11, 24)
 
@@ -125,6 +126,12 @@ def _read(r: Reader, top: LocatedDict, center: CenterConfig) -> Scenario | None:
     redial = _redial(r, top)
     pools = _pools(r, top, center)
     plan = _plan(r, top)
+    plan_interval = top.get("staffing_interval_minutes")
+    if plan_interval is not None and (
+        isinstance(plan_interval, bool) or not isinstance(plan_interval, int) or plan_interval < 1
+    ):
+        r.fail(line_of(top, "staffing_interval_minutes"), "must be a positive number of minutes")
+        plan_interval = None
     if None in (day, open_min, close_min, volume, profile) or r.problems:
         return None
     assert day is not None
@@ -149,6 +156,7 @@ def _read(r: Reader, top: LocatedDict, center: CenterConfig) -> Scenario | None:
         drain_min=drain,
         source=r.filename,
         staffing_plan=plan,
+        staffing_interval_min=plan_interval,
     )
 
 
@@ -239,9 +247,19 @@ def _mix(r: Reader, top: LocatedDict, center: CenterConfig) -> tuple[ContactKind
         m = r.mapping(item, line_of(value, i), "a contact kind")
         if m is None:
             continue
+        flow = m.get("flow")
         queue = m.get("queue")
-        if queue not in queues:
+        if queue is None and flow is not None:
+            queue = _first_queue(center)
+        elif queue not in queues:
             r.fail(line_of(m, "queue"), f"unknown queue {queue!r}")
+        keys = m.get("flow_keys", [])
+        if not isinstance(keys, list) or not all(isinstance(k, str | int) for k in keys):
+            r.fail(line_of(m, "flow_keys"), "'flow_keys' must be a list of keys, e.g. ['3']")
+            keys = []
+        answer_delay = r.distribution(
+            m.get("flow_answer_delay", 3), line_of(m, "flow_answer_delay"), "'flow_answer_delay'"
+        )
         share = r.number(m, "share", 1.0)
         channel_name = m.get("channel", "voice")
         try:
@@ -271,7 +289,6 @@ def _mix(r: Reader, top: LocatedDict, center: CenterConfig) -> tuple[ContactKind
         if priority is not None and (isinstance(priority, bool) or not isinstance(priority, int)):
             r.fail(line_of(m, "priority"), "'priority' must be an integer")
             priority = None
-        flow = m.get("flow")
         if handle is not None and share is not None and isinstance(queue, str):
             kinds.append(
                 ContactKind(
@@ -284,11 +301,17 @@ def _mix(r: Reader, top: LocatedDict, center: CenterConfig) -> tuple[ContactKind
                     after_contact_work=acw,
                     patience=patience,
                     flow=None if flow is None else str(flow),
+                    flow_keys=tuple(str(k) for k in keys),
+                    flow_answer_delay=answer_delay or d.Fixed(3.0),
                 )
             )
     if kinds and sum(k.share for k in kinds) <= 0:
         r.fail(line_of(top, "contacts"), "the contact shares add up to zero")
     return tuple(kinds)
+
+
+def _first_queue(center: CenterConfig) -> str | None:
+    return center.queues[0].id if center.queues else None
 
 
 def _redial(r: Reader, top: LocatedDict) -> Redial | None:
@@ -352,6 +375,7 @@ def _pools(r: Reader, top: LocatedDict, center: CenterConfig) -> tuple[AgentPool
                     reason=str(nr.get("reason", "personal")),
                 )
         ring = r.distribution(m.get("ring_delay", 3), line_of(m, "ring_delay"), "'ring_delay'")
+        capacity = _capacity(r, m)
         tenant = m.get("tenant")
         if tenant is not None and tenant not in {t.id for t in center.tenants}:
             r.fail(line_of(m, "tenant"), f"unknown tenant {tenant!r}")
@@ -369,9 +393,31 @@ def _pools(r: Reader, top: LocatedDict, center: CenterConfig) -> tuple[AgentPool
                     breaks=breaks,
                     not_ready=not_ready,
                     ring_delay=ring or d.Fixed(3.0),
+                    capacity=capacity,
                 )
             )
     return tuple(pools)
+
+
+def _capacity(r: Reader, m: LocatedDict) -> tuple[tuple[Channel, int], ...]:
+    value = m.get("capacity")
+    if value is None:
+        return ((Channel.VOICE, 1),)
+    found = r.mapping(value, line_of(m, "capacity"), "'capacity'")
+    if found is None:
+        return ((Channel.VOICE, 1),)
+    capacity: list[tuple[Channel, int]] = []
+    for name, count in found.items():
+        try:
+            channel = Channel(name)
+        except ValueError:
+            r.fail(line_of(found, name), f"unknown channel {name!r}")
+            continue
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            r.fail(line_of(found, name), f"capacity of {name!r} must be a positive integer")
+            continue
+        capacity.append((channel, 1 if channel is Channel.VOICE else count))
+    return tuple(capacity)
 
 
 def _shift(r: Reader, m: LocatedDict, top: LocatedDict) -> tuple[int, int] | None:

@@ -14,7 +14,6 @@ from enum import StrEnum
 import numpy as np
 
 from madoguchi.core.config import AgentConfig, CenterConfig
-from madoguchi.core.model import Channel
 from madoguchi.sim.scenario import AgentPool, Scenario
 
 
@@ -65,7 +64,7 @@ def build_roster(
                     tenant=pool.tenant or tenant,
                     name=f"{pool.name} {n}",
                     skills=pool.skills,
-                    capacity=((Channel.VOICE, 1),),
+                    capacity=pool.capacity,
                 )
                 for n in range(1, pool.count + 1)
             ]
@@ -133,7 +132,7 @@ def _plan_agents(
 
 def _plan_changes(scenario: Scenario, agents: list[AgentConfig]) -> list[RosterChange]:
     plan = scenario.staffing_plan or ()
-    interval_s = scenario.interval_min * 60.0
+    interval_s = (scenario.staffing_interval_min or scenario.interval_min) * 60.0
     changes: list[RosterChange] = []
     staffed = 0
     for index, wanted in enumerate(plan):

@@ -85,13 +85,19 @@ def line_chart(
             f'<path d="{" ".join(path)}" fill="none" stroke="{s.color}" '
             f'stroke-width="2"{dash}><title>{escape(s.name)}</title></path>'
         )
-    legend_x = _LEFT
+    legend_x, legend_y = _LEFT, _HEIGHT - 14
     for s in series:
-        ly = _HEIGHT - 10
-        parts.append(f'<rect x="{legend_x}" y="{ly - 9}" width="12" height="4" fill="{s.color}"/>')
+        width = 24 + 7 * len(s.name)
+        if legend_x > _LEFT and legend_x + width > _WIDTH:
+            legend_x, legend_y = _LEFT, legend_y + 16
         parts.append(
-            f'<text x="{legend_x + 16}" y="{ly - 4}" class="legend">{escape(s.name)}</text>'
+            f'<rect x="{legend_x}" y="{legend_y - 5}" width="12" height="4" fill="{s.color}"/>'
         )
-        legend_x += 24 + 7 * len(s.name)
+        parts.append(
+            f'<text x="{legend_x + 16}" y="{legend_y}" class="legend">{escape(s.name)}</text>'
+        )
+        legend_x += width
+    height = legend_y + 8
+    parts[0] = parts[0].replace(f"0 0 {_WIDTH} {_HEIGHT}", f"0 0 {_WIDTH} {height}")
     parts.append("</svg>")
     return "\n".join(parts)

@@ -5,6 +5,7 @@
     StoreError                      anything the store cannot do
     ├── StoreUnavailable            the database cannot be reached or opened (driver error chained)
     ├── StoreUrlError               a database URL the store does not understand
+    ├── SchemaOutOfDate             the database is not at the schema revision this version needs
     ├── MalformedRecord             a record or value that cannot be stored (not JSON, no type…)
     └── UndecodableEvent            a logged record that is not a known event of a known version
 
@@ -25,6 +26,10 @@ class StoreUnavailable(StoreError):
 
 class StoreUrlError(StoreError, ValueError):
     """A database URL with a scheme or driver the store does not support."""
+
+
+class SchemaOutOfDate(StoreError):
+    """The database's schema revision is not the one this version ships (run the migrations)."""
 
 
 class MalformedRecord(StoreError, ValueError):

@@ -1,8 +1,8 @@
 """The in-memory store: for tests and the simulator; forgets everything when dropped.
 
-It behaves like the SQL store in every way the contract tests check: records are copied through
-JSON on the way in (so a value a database could not hold fails here too), ids start at 1, a batch
-that fails leaves the log unchanged.
+It behaves like the SQL store in every way the contract tests check: records are kept as JSON
+text (so a value a database could not hold fails here too, and a reader gets a fresh copy), ids
+start at 1, a batch that fails leaves the log unchanged.
 """
 
 from __future__ import annotations
@@ -14,7 +14,13 @@ from typing import Any
 
 from madoguchi.store._json import encode_json
 from madoguchi.store.errors import MalformedRecord
-from madoguchi.store.port import EventStore, StoredContactRecord, record_key
+from madoguchi.store.port import (
+    EventStore,
+    StoredContactRecord,
+    check_contact_record,
+    check_meta_key,
+    record_key,
+)
 
 
 def _encoded(value: Any) -> str:
@@ -29,10 +35,11 @@ def _json_copy(value: Any) -> Any:
 
 
 class InMemoryEventStore(EventStore):
-    """An :class:`~madoguchi.store.port.EventStore` held in lists and dicts."""
+    """An :class:`~madoguchi.store.port.EventStore` held in lists and dicts (one thread only)."""
 
     def __init__(self) -> None:
-        self._log: list[dict[str, Any]] = []
+        self._log: list[str] = []
+        """Each record as JSON text, the way a database holds it."""
         self._tenants: list[str | None] = []
         self._contacts: dict[str, StoredContactRecord] = {}
         self._meta: dict[str, str] = {}
@@ -40,9 +47,9 @@ class InMemoryEventStore(EventStore):
     def append_records(
         self, records: Sequence[Mapping[str, Any]], tenant: str | None = None
     ) -> int:
-        copies = [_json_copy(dict(record)) for record in records]
-        keys = [record_key(record, tenant) for record in copies]
-        self._log.extend(copies)
+        keys = [record_key(record, tenant) for record in records]
+        texts = [_encoded(record) for record in records]
+        self._log.extend(texts)
         self._tenants.extend(key.tenant for key in keys)
         return len(self._log)
 
@@ -56,12 +63,15 @@ class InMemoryEventStore(EventStore):
             if tenant is not None and self._tenants[event_id - 1] != tenant:
                 continue
             count += 1
-            yield event_id, _json_copy(self._log[event_id - 1])
+            yield event_id, json.loads(self._log[event_id - 1])
 
     def last_id(self) -> int:
         return len(self._log)
 
     def upsert_contact_records(self, records: Iterable[StoredContactRecord]) -> None:
+        records = list(records)
+        for record in records:
+            check_contact_record(record)
         checked = [
             replace(
                 record,
@@ -106,4 +116,5 @@ class InMemoryEventStore(EventStore):
         return None if stored is None else json.loads(stored)
 
     def put_meta(self, key: str, value: Any) -> None:
+        check_meta_key(key)
         self._meta[key] = _encoded(value)

@@ -4,7 +4,9 @@
 :class:`~madoguchi.store.sql.SqlEventStore` implement it, and one contract test suite
 (``tests/store/test_store_contract.py``) runs over both.
 
-The event log is append-only. Ids start at 1, grow by append order and are never reused; one
+The event log is append-only. Ids start at 1, grow by append order and are never reused (on
+PostgreSQL a batch the server refuses leaves a gap: readers page by "greater than", never by
+counting); one
 :meth:`EventStore.append` call is one transaction, so a batch is logged whole or not at all.
 Reading decodes each record with :func:`madoguchi.core.events.from_record`; a record that cannot
 be decoded (an unknown type or version, bad fields) is handed to the ``on_undecodable`` callback
@@ -72,6 +74,20 @@ class StoredContactRecord:
     """The full record (JSON-ready: str, int, float, bool, None, lists and dicts of those)."""
 
 
+#: Longest ids and codes the tables hold (characters); longer ones are refused by every store.
+MAX_TYPE = 128
+MAX_ID = 128
+MAX_TENANT = 64
+MAX_CODE = 16
+MAX_REASON = 32
+MAX_KEY = 200
+
+
+def _check_length(what: str, value: str | None, limit: int) -> None:
+    if value is not None and len(value) > limit:
+        raise MalformedRecord(f"{what} longer than {limit} characters: {value[:40]!r}…")
+
+
 class RecordKey(NamedTuple):
     """The indexed columns of an event record."""
 
@@ -94,9 +110,34 @@ def record_key(record: Mapping[str, Any], tenant: str | None = None) -> RecordKe
         raise MalformedRecord(f"{kind} record with a bad version {version!r}")
     if not isinstance(at, int | float) or isinstance(at, bool) or at != at:
         raise MalformedRecord(f"{kind} record with a bad 'at' {at!r}")
-    return RecordKey(
+    key = RecordKey(
         kind, version, float(at), tenant or record_tenant(record), record_contact_id(record)
     )
+    _check_length("event type", key.type, MAX_TYPE)
+    _check_length("tenant", key.tenant, MAX_TENANT)
+    _check_length("contact id", key.contact_id, MAX_ID)
+    return key
+
+
+def check_meta_key(key: str) -> None:
+    """Refuse (:class:`MalformedRecord`) a runtime metadata key that is empty or too long."""
+    if not key:
+        raise MalformedRecord("empty runtime metadata key")
+    _check_length("runtime metadata key", key, MAX_KEY)
+
+
+def check_contact_record(record: StoredContactRecord) -> None:
+    """Refuse (:class:`MalformedRecord`) a contact record whose ids or codes are too long."""
+    _check_length("contact id", record.contact_id, MAX_ID)
+    _check_length("tenant", record.tenant, MAX_TENANT)
+    _check_length("channel", record.channel, MAX_CODE)
+    _check_length("direction", record.direction, MAX_CODE)
+    _check_length("customer id", record.customer_id, MAX_ID)
+    _check_length("end reason", record.end_reason, MAX_REASON)
+    for queue in record.queues:
+        _check_length("queue id", queue, MAX_ID)
+    for agent in record.agents:
+        _check_length("agent id", agent, MAX_ID)
 
 
 def record_tenant(record: Mapping[str, Any]) -> str | None:

@@ -16,6 +16,8 @@ from sqlalchemy import JSON, BigInteger, Double, ForeignKey, Index, Integer, Met
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from madoguchi.store.port import MAX_CODE, MAX_ID, MAX_KEY, MAX_REASON, MAX_TENANT, MAX_TYPE
+
 #: JSON on SQLite (text), JSONB on PostgreSQL.
 JsonDocument = JSON().with_variant(JSONB(), "postgresql")
 
@@ -42,11 +44,11 @@ class EventRow(Base):
     __tablename__ = "event_log"
 
     id: Mapped[int] = mapped_column(LogId, primary_key=True, autoincrement=True)
-    type: Mapped[str] = mapped_column(String(128))
+    type: Mapped[str] = mapped_column(String(MAX_TYPE))
     version: Mapped[int] = mapped_column(Integer)
     at: Mapped[float] = mapped_column(Double)
-    tenant: Mapped[str | None] = mapped_column(String(64))
-    contact_id: Mapped[str | None] = mapped_column(String(128))
+    tenant: Mapped[str | None] = mapped_column(String(MAX_TENANT))
+    contact_id: Mapped[str | None] = mapped_column(String(MAX_ID))
     payload: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     """The whole record as :func:`madoguchi.core.events.to_record` made it."""
 
@@ -63,14 +65,14 @@ class ContactRecordRow(Base):
 
     __tablename__ = "contact_record"
 
-    contact_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(64))
-    channel: Mapped[str] = mapped_column(String(16))
-    direction: Mapped[str] = mapped_column(String(16))
+    contact_id: Mapped[str] = mapped_column(String(MAX_ID), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(MAX_TENANT))
+    channel: Mapped[str] = mapped_column(String(MAX_CODE))
+    direction: Mapped[str] = mapped_column(String(MAX_CODE))
     started_at: Mapped[float] = mapped_column(Double)
     ended_at: Mapped[float | None] = mapped_column(Double)
-    customer_id: Mapped[str | None] = mapped_column(String(128))
-    end_reason: Mapped[str | None] = mapped_column(String(32))
+    customer_id: Mapped[str | None] = mapped_column(String(MAX_ID))
+    end_reason: Mapped[str | None] = mapped_column(String(MAX_REASON))
     queues: Mapped[list[str]] = mapped_column(JsonDocument)
     agents: Mapped[list[str]] = mapped_column(JsonDocument)
     document: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
@@ -88,9 +90,11 @@ class ContactRecordQueueRow(Base):
     __tablename__ = "contact_record_queue"
 
     contact_id: Mapped[str] = mapped_column(
-        String(128), ForeignKey("contact_record.contact_id", ondelete="CASCADE"), primary_key=True
+        String(MAX_ID),
+        ForeignKey("contact_record.contact_id", ondelete="CASCADE"),
+        primary_key=True,
     )
-    queue_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    queue_id: Mapped[str] = mapped_column(String(MAX_ID), primary_key=True)
 
     __table_args__ = (Index(None, "queue_id"),)
 
@@ -101,9 +105,11 @@ class ContactRecordAgentRow(Base):
     __tablename__ = "contact_record_agent"
 
     contact_id: Mapped[str] = mapped_column(
-        String(128), ForeignKey("contact_record.contact_id", ondelete="CASCADE"), primary_key=True
+        String(MAX_ID),
+        ForeignKey("contact_record.contact_id", ondelete="CASCADE"),
+        primary_key=True,
     )
-    agent_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String(MAX_ID), primary_key=True)
 
     __table_args__ = (Index(None, "agent_id"),)
 
@@ -113,7 +119,7 @@ class RuntimeMetaRow(Base):
 
     __tablename__ = "runtime_meta"
 
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(MAX_KEY), primary_key=True)
     value: Mapped[Any] = mapped_column(JsonDocument)
 
 

@@ -3,32 +3,31 @@
 Appends are one transaction per batch and go through the driver's bulk path: one ``COPY`` on
 PostgreSQL (about 3× a SQLAlchemy ``executemany`` there), one ``executemany`` on SQLite; every
 other statement is SQLAlchemy Core over the ORM tables of :mod:`madoguchi.store.schema`. On
-PostgreSQL a
-transaction-scoped advisory lock serializes appends, so ids are committed in the order they were
-given out and a reader that pages by id never misses an event committed late; SQLite serializes
-writers by itself. Reads page through the log by id (:data:`READ_PAGE` rows per query), so a long
-read holds no transaction open and little memory.
+PostgreSQL a transaction-scoped advisory lock serializes appends, so ids are committed in the
+order they were given out and a reader that pages by id never misses an event committed late;
+SQLite serializes writers by itself. Reads page through the log by id (:data:`READ_PAGE` rows
+per query), so a long read holds no transaction open and little memory.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
-import psycopg
-from sqlalchemy import Engine, Text, delete, func, insert, select, text, type_coerce
+from sqlalchemy import Connection, Engine, Text, delete, func, insert, select, text, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError, StatementError
 
 from madoguchi.store._json import encode_json
-from madoguchi.store.errors import MalformedRecord, StoreUnavailable
+from madoguchi.store._sql_errors import reading, writing
+from madoguchi.store.errors import MalformedRecord
 from madoguchi.store.port import (
     UNREADABLE_PAYLOAD,
     EventStore,
     StoredContactRecord,
+    check_contact_record,
+    check_meta_key,
     record_key,
 )
 from madoguchi.store.schema import (
@@ -78,7 +77,7 @@ class SqlEventStore(EventStore):
             rows.append((*key, payload))
         if not rows:
             return self.last_id()
-        with _writing("cannot append to the event log"), self.engine.begin() as conn:
+        with writing("cannot append to the event log"), self.engine.begin() as conn:
             driver = conn.connection.driver_connection
             assert driver is not None
             if self._postgres:
@@ -103,11 +102,8 @@ class SqlEventStore(EventStore):
             if tenant is not None:
                 query = query.where(EventRow.tenant == tenant)
             query = query.order_by(EventRow.id).limit(page)
-            try:
-                with self.engine.connect() as conn:
-                    rows = conn.execute(query).all()
-            except OperationalError as err:
-                raise StoreUnavailable(f"cannot read the event log: {err.orig}") from err
+            with reading(self.engine) as conn:
+                rows = conn.execute(query).all()
             for event_id, stored in rows:
                 yield event_id, stored if self._postgres else _parse_payload(stored)
             if len(rows) < page:
@@ -126,6 +122,8 @@ class SqlEventStore(EventStore):
         latest = {record.contact_id: record for record in records}
         if not latest:
             return
+        for record in latest.values():
+            check_contact_record(record)
         rows = [_contact_row(record) for record in latest.values()]
         ids = list(latest)
         queue_rows = [
@@ -143,7 +141,7 @@ class SqlEventStore(EventStore):
             index_elements=[ContactRecordRow.contact_id],
             set_={name: upsert.excluded[name] for name in rows[0] if name != "contact_id"},
         )
-        with _writing("cannot write contact records"), self.engine.begin() as conn:
+        with writing("cannot write contact records"), self.engine.begin() as conn:
             conn.execute(upsert, rows)
             for link in (ContactRecordQueueRow, ContactRecordAgentRow):
                 for chunk in _chunks(ids, 500):
@@ -205,11 +203,12 @@ class SqlEventStore(EventStore):
         return None if found is None else found[0]
 
     def put_meta(self, key: str, value: Any) -> None:
+        check_meta_key(key)
         upsert = self._insert(RuntimeMetaRow).values(key=key, value=value)
         upsert = upsert.on_conflict_do_update(
             index_elements=[RuntimeMetaRow.key], set_={"value": upsert.excluded.value}
         )
-        with _writing(f"cannot write runtime metadata {key!r}"), self.engine.begin() as conn:
+        with writing(f"cannot write runtime metadata {key!r}"), self.engine.begin() as conn:
             conn.execute(upsert)
 
     # -- lifetime -------------------------------------------------------------------------
@@ -217,48 +216,11 @@ class SqlEventStore(EventStore):
     def close(self) -> None:
         self.engine.dispose()
 
-    def _connect(self) -> _Guarded:
-        return _Guarded(self.engine)
+    def _connect(self) -> AbstractContextManager[Connection]:
+        return reading(self.engine)
 
     def _insert(self, table: Any) -> Any:
         return (postgresql.insert if self._postgres else sqlite.insert)(table)
-
-
-class _Guarded:
-    """A read connection whose driver failures become :class:`StoreUnavailable`."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def __enter__(self) -> Any:
-        try:
-            self._conn = self._engine.connect()
-        except OperationalError as err:
-            raise StoreUnavailable(f"cannot reach the database: {err.orig}") from err
-        return self._conn
-
-    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
-        self._conn.close()
-        if isinstance(exc, OperationalError):
-            raise StoreUnavailable(f"database error: {exc.orig}") from exc
-
-
-@contextmanager
-def _writing(what: str) -> Iterator[None]:
-    """Turn driver failures into store errors: unreachable database, value JSON cannot hold."""
-    try:
-        yield
-    except OperationalError as err:
-        raise StoreUnavailable(f"{what}: {err.orig}") from err
-    except (sqlite3.OperationalError, psycopg.OperationalError) as err:
-        raise StoreUnavailable(f"{what}: {err}") from err
-    except StatementError as err:
-        if isinstance(err.orig, TypeError | ValueError):
-            raise MalformedRecord(f"{what}: not storable as JSON: {err.orig}") from err
-        raise
-    except (TypeError, ValueError) as err:
-        # psycopg calls the JSON serializer itself, outside SQLAlchemy's statement wrapper
-        raise MalformedRecord(f"{what}: not storable as JSON: {err}") from err
 
 
 def _parse_payload(stored: str) -> dict[str, Any]:
@@ -285,7 +247,7 @@ def _contact_row(record: StoredContactRecord) -> dict[str, Any]:
     }
 
 
-def _contact_record(row: Mapping[str, Any]) -> StoredContactRecord:
+def _contact_record(row: Mapping[Any, Any]) -> StoredContactRecord:
     return StoredContactRecord(
         contact_id=row["contact_id"],
         tenant=row["tenant"],

@@ -20,7 +20,8 @@ def problems_of(text: str) -> list[str]:
 def test_every_node_type_is_read_from_yaml(flow_text: Callable[..., str]) -> None:
     text = flow_text(
         """
-        a: {type: say, prompt: {ja: こんにちは, en: Hello, audio: hello.wav}, barge_in: false, next: b}
+        a: {type: say, prompt: {ja: こんにちは, en: Hello, audio: hello.wav},
+            barge_in: false, next: b}
         b:
           type: menu
           prompt: {ja: 選択, en: Choose}
@@ -33,24 +34,31 @@ def test_every_node_type_is_read_from_yaml(flow_text: Callable[..., str]) -> Non
         c: {type: collect, prompt: {ja: 番号, en: Number}, into: no, min_length: 3, max_length: 4,
             pattern: "[0-9]+", format: any, next: d, fallback: n, sensitive: true}
         d: {type: identify, by: no, fields: [tier], found: e, not_found: n}
-        e: {type: verify, prompt: {ja: 生年月日, en: Birth date}, secret: customer.tier, format: date, verified: f, failed: n}
-        f: {type: set, attributes: {topic: "{no}"}, priority: 3, skills: {orders: 2}, language: en, next: g}
+        e: {type: verify, prompt: {ja: 生年月日, en: Birth date}, secret: customer.tier,
+            format: date, verified: f, failed: n}
+        f: {type: set, attributes: {topic: "{no}"}, priority: 3, skills: {orders: 2},
+            language: en, next: g}
         g:
           type: condition
           branches:
-            - when: {all: [{open: office}, {not: {holiday: office}}, {attribute: topic, one_of: [a, b]}]}
+            - when: {all: [{open: office}, {not: {holiday: office}},
+                          {attribute: topic, one_of: [a, b]}]}
               next: h
             - when: {ewt_above: {queue: general, seconds: 180}}
               next: i
             - when: {agents_available_below: {queue: general, count: 1}}
               next: j
           otherwise: k
-        h: {type: enqueue, queue: general, priority: 2, treatment: {music: m.wav, announce_every: 60, callback_after: 90, callback: i}}
-        i: {type: callback, queue: general, prompt: {ja: "番号 {number}", en: "Number {number}"}, ask_number: {ja: 入力, en: Enter}, fallback: n}
+        h: {type: enqueue, queue: general, priority: 2,
+            treatment: {music: m.wav, announce_every: 60, callback_after: 90, callback: i}}
+        i: {type: callback, queue: general, prompt: {ja: "番号 {number}", en: "Number {number}"},
+            ask_number: {ja: 入力, en: Enter}, fallback: n}
         j: {type: voicemail, prompt: {ja: 録音, en: Record}, max_seconds: 60}
         k: {type: transfer, to: {number: "0312345678"}}
-        l: {type: http, url: "https://x.example/{no}", method: post, body: "{}", timeout: 2, retries: 2, map: {v: a.b}, next: n, error: n}
-        s: {type: survey, prompt: {ja: 評価, en: Rate}, comment_prompt: {ja: ご意見, en: Comments}, next: n}
+        l: {type: http, url: "https://x.example/{no}", method: post, body: "{}", timeout: 2,
+            retries: 2, map: {v: a.b}, next: n, error: n}
+        s: {type: survey, prompt: {ja: 評価, en: Rate}, comment_prompt: {ja: ご意見, en: Comments},
+            next: n}
         n: {type: disconnect, outcome: closed}
         """
     )
@@ -59,12 +67,17 @@ def test_every_node_type_is_read_from_yaml(flow_text: Callable[..., str]) -> Non
     assert kinds == set(m.NODE_TYPES)
     menu = flow.nodes["b"]
     assert isinstance(menu, m.MenuNode)
-    assert menu.options[0].key == "1" and menu.options[0].keywords == ("注文", "yes")
-    assert menu.retries.timeout_s == 4 and menu.retries.max_attempts == 2
+    assert menu.options[0].key == "1"
+    assert menu.options[0].keywords == ("注文", "yes")
+    assert menu.retries.timeout_s == 4
+    assert menu.retries.max_attempts == 2
     http = flow.nodes["l"]
-    assert isinstance(http, m.HttpNode) and http.method == "POST" and http.map == (("v", "a.b"),)
+    assert isinstance(http, m.HttpNode)
+    assert http.method == "POST"
+    assert http.map == (("v", "a.b"),)
     transfer = flow.nodes["k"]
-    assert isinstance(transfer, m.TransferNode) and transfer.kind is m.TransferKind.NUMBER
+    assert isinstance(transfer, m.TransferNode)
+    assert transfer.kind is m.TransferKind.NUMBER
     assert flow.nodes["a"].line == 7
 
 
@@ -107,7 +120,8 @@ def test_wrong_field_type_and_missing_field_are_reported_together(
 def test_duplicate_keys_and_unknown_fields_are_reported(flow_text: Callable[..., str]) -> None:
     found = problems_of(flow_text("a: {type: say, prompt: x, next: a, nxt: b}\n"))
     assert found == [
-        "bad.yaml:6: node 'a': unknown field 'nxt' — known: barge_in, description, next, prompt, type"
+        "bad.yaml:6: node 'a': unknown field 'nxt' — "
+        "known: barge_in, description, next, prompt, type"
     ]
     found = problems_of(flow_text("a: {type: disconnect}\na: {type: disconnect}\n"))
     assert found == ["bad.yaml:7: flow.nodes: duplicate key 'a' — keep one of them"]
@@ -133,7 +147,8 @@ def test_variables_may_carry_defaults(flow_text: Callable[..., str]) -> None:
         header="flow: t\nversion: 2\nstart: a\nvariables: {api: 'https://x'}\n",
     )
     flow = parse_flow(text, "v.yaml")
-    assert flow.variables == ("api",) and flow.defaults == (("api", "https://x"),)
+    assert flow.variables == ("api",)
+    assert flow.defaults == (("api", "https://x"),)
 
 
 @pytest.mark.parametrize("name", SAMPLE_FLOWS)

@@ -27,7 +27,7 @@ from madoguchi.core.flows.events import (
     QueueOfferAccepted,
     SurveyAnswered,
 )
-from madoguchi.core.flows.model import InputMode
+from madoguchi.core.flows.model import InputMode, TransferKind
 from madoguchi.core.model import Channel
 
 Walker = Callable[..., Any]
@@ -69,14 +69,16 @@ def test_say_then_disconnect_emits_prompt_hangup_and_one_exit(
     ]
     assert [type(e) for e in w.events] == [FlowEntered, NodeVisited, NodeVisited, FlowExited]
     (exit_event,) = w.exits()
-    assert exit_event.outcome is FlowOutcome.SELF_SERVICE and exit_event.node == "b"
+    assert exit_event.outcome is FlowOutcome.SELF_SERVICE
+    assert exit_event.node == "b"
     assert w.session.phase is FlowPhase.ENDED
 
 
 def test_chat_shows_the_text_of_an_audio_prompt(walk: Walker, flow_text: Text) -> None:
     w = walk(
         flow_text(
-            "a: {type: say, prompt: {ja: こんにちは, en: Hello, audio: hello.wav}, next: b}\nb: {type: disconnect}\n"
+            "a: {type: say, prompt: {ja: こんにちは, en: Hello, audio: hello.wav}, next: b}\n"
+            "b: {type: disconnect}\n"
         ),
         channel=Channel.CHAT,
         language="en",
@@ -91,7 +93,7 @@ def test_menu_digit_picks_the_option(walk: Walker, flow_text: Text) -> None:
     assert w.session.next_timer() == w.now + 5.0
     w.digits("1")
     assert w.said()[-1] == "注文です"
-    option = [e for e in w.events if isinstance(e, InputReceived)][0]
+    option = next(e for e in w.events if isinstance(e, InputReceived))
     assert (option.kind, option.value, option.valid) == ("option", "1", True)
 
 
@@ -126,7 +128,7 @@ def test_menu_retries_on_silence_and_wrong_key_then_falls_back(
 COLLECT = """
 a:
   type: collect
-  prompt: {ja: 番号を入力, en: Enter}
+  prompt: {{ja: 番号を入力, en: Enter}}
   into: value
   min_length: {min}
   max_length: {max}
@@ -189,7 +191,8 @@ def test_collect_pattern_and_sensitive_values_stay_out_of_events(
 ) -> None:
     text = flow_text(
         """
-        a: {type: collect, prompt: {ja: 暗証番号, en: PIN}, into: pin, pattern: "[0-9]{4}", sensitive: true, next: b, fallback: b}
+        a: {type: collect, prompt: {ja: 暗証番号, en: PIN}, into: pin, pattern: "[0-9]{4}",
+            sensitive: true, next: b, fallback: b}
         b: {type: disconnect}
         """
     )
@@ -203,7 +206,8 @@ def test_collect_pattern_and_sensitive_values_stay_out_of_events(
 
 
 IDENTIFY = """
-a: {type: identify, by: caller, fields: [name, tier, birth_date], timeout: 2, found: v, not_found: unknown}
+a: {type: identify, by: caller, fields: [name, tier, birth_date], timeout: 2,
+    found: v, not_found: unknown}
 v:
   type: verify
   prompt: {ja: 生年月日, en: Birth date}
@@ -258,8 +262,10 @@ def test_set_attributes_priority_skills_language_reach_the_enqueue(
 ) -> None:
     text = flow_text(
         """
-        a: {type: set, attributes: {topic: "注文 {caller}"}, priority: 4, skills: {orders: 3}, language: en, next: q}
-        q: {type: enqueue, queue: orders, skills: {english: 5}, prompt: {ja: お待ちください, en: Please hold}}
+        a: {type: set, attributes: {topic: "注文 {caller}"}, priority: 4, skills: {orders: 3},
+            language: en, next: q}
+        q: {type: enqueue, queue: orders, skills: {english: 5},
+            prompt: {ja: お待ちください, en: Please hold}}
         """
     )
     w = walk(text, caller="0312345678")
@@ -301,7 +307,7 @@ open: {type: disconnect, prompt: {ja: 営業中, en: open}}
 
 OFFICE = HoursCalendar(
     id="office",
-    weekly=((TimeRange(540, 1080),) * 5) + ((), ()),
+    weekly=((TimeRange(540, 1080),),) * 5 + ((), ()),
     closures=(Closure(datetime(2026, 12, 29).date(), datetime(2027, 1, 3).date(), "年末年始"),),
 )
 
@@ -343,10 +349,12 @@ def test_condition_on_calendar_closures_holidays_and_live_figures(
     assert w.said() == [said]
 
 
-def test_condition_without_environment_takes_otherwise(walk: Walker, flow_text: Text) -> None:
+def test_without_environment_figures_are_unknown_and_calendars_closed(
+    walk: Walker, flow_text: Text
+) -> None:
     w = walk(flow_text(CONDITION))
     w.start()
-    assert w.said() == ["営業中"]
+    assert w.said() == ["時間外"]
 
 
 QUEUE = """
@@ -383,23 +391,27 @@ def test_queue_treatment_announces_position_and_wait_then_offers_a_callback(
     env = StaticFlowEnvironment(waits={"general": 240.0}, positions={"k1": 3})
     w = walk(flow_text(QUEUE), environment=env, caller="09011112222")
     enqueue = w.start()[-1]
-    assert isinstance(enqueue, c.Enqueue) and enqueue.music == "moh.wav"
+    assert isinstance(enqueue, c.Enqueue)
+    assert enqueue.music == "moh.wav"
     assert w.session.next_timer() == w.now + 60
     w.silence()
     assert w.said()[:2] == [
         "ただいま3番目でお待ちいただいております。",
         "お待ち時間はおよそ4分です。",
     ]
-    assert "1を押してください" in w.said()[2] and "2を押してください" in w.said()[3]
+    assert "1を押してください" in w.said()[2]
+    assert "2を押してください" in w.said()[3]
     w.digits("1")
-    assert isinstance(w.events[-3], QueueOfferAccepted)
+    (accepted,) = [e for e in w.events if isinstance(e, QueueOfferAccepted)]
+    assert (accepted.queue, accepted.offer) == ("general", "callback")
     assert w.said()[-1] == "09011112222でよろしければ1、別の番号は2"
     w.digits("2")
     w.digits("0312345678")
     assert w.last(c.RequestCallback) == c.RequestCallback("general", "0312345678")
     assert w.said()[-1] == "承りました"
     assert [e.outcome for e in w.exits()] == [FlowOutcome.QUEUED]
-    assert w.session.outcome is FlowOutcome.CALLBACK and w.session.phase is FlowPhase.ENDED
+    assert w.session.outcome is FlowOutcome.CALLBACK
+    assert w.session.phase is FlowPhase.ENDED
 
 
 def test_queued_caller_leaves_a_voice_message(walk: Walker, flow_text: Text) -> None:
@@ -418,7 +430,8 @@ def test_agent_answer_ends_the_queued_session_quietly(walk: Walker, flow_text: T
     w = walk(flow_text(QUEUE))
     w.start()
     assert w.send(i.AgentConnected("op01")) == []
-    assert w.session.phase is FlowPhase.ENDED and w.session.next_timer() is None
+    assert w.session.phase is FlowPhase.ENDED
+    assert w.session.next_timer() is None
 
 
 def test_callback_node_without_caller_number_asks_for_one(walk: Walker, flow_text: Text) -> None:
@@ -450,11 +463,12 @@ def test_silent_voicemail_ends_as_abandoned(walk: Walker, flow_text: Text) -> No
 
 def test_transfer_to_an_external_number(walk: Walker, flow_text: Text) -> None:
     text = flow_text(
-        "a: {type: transfer, to: {number: '0120000000'}, prompt: {ja: 転送します, en: Transferring}}\n"
+        "a: {type: transfer, to: {number: '0120000000'},"
+        " prompt: {ja: 転送します, en: Transferring}}\n"
     )
     w = walk(text)
     commands = w.start()
-    assert commands[-1] == c.Transfer(c.TransferKind.NUMBER, "0120000000")
+    assert commands[-1] == c.Transfer(TransferKind.NUMBER, "0120000000")
     assert w.exits()[0].outcome is FlowOutcome.TRANSFERRED
     assert not any(isinstance(cmd, c.Hangup) for cmd in commands)
 
@@ -476,7 +490,8 @@ ng: {type: disconnect, outcome: error}
 def http_walk(walk: Walker, flow_text: Text) -> Any:
     text = flow_text(
         HTTP,
-        header="flow: t\nversion: 1\nstart: a\nvariables: {api: 'https://x.example', order_no: ''}\n",
+        header="flow: t\nversion: 1\nstart: a\n"
+        "variables: {api: 'https://x.example', order_no: ''}\n",
     )
     return walk(text, attributes={"order_no": "12/34 5"})
 
@@ -509,7 +524,8 @@ def test_http_error_or_garbage_retries_then_takes_the_error_branch(
     first = w.start()[-1]
     w.send(type(answer)(first.request_id, *list(vars_of(answer))[1:]))
     second = w.commands[-1]
-    assert isinstance(second, c.HttpRequest) and second.request_id == "k1:2"
+    assert isinstance(second, c.HttpRequest)
+    assert second.request_id == "k1:2"
     w.send(type(answer)(second.request_id, *list(vars_of(answer))[1:]))
     assert w.exits()[0].outcome is FlowOutcome.ERROR
 

@@ -34,7 +34,8 @@ def test_unknown_target_suggests_the_closest_node(flow_text: Text) -> None:
     )
     assert findings(text) == [
         "f.yaml:6: node 'a': next goes to unknown node 'goodby' — did you mean 'goodbye'?",
-        "f.yaml:7: node 'goodbye' is unreachable from start 'a' — link it from another node or delete it",
+        "f.yaml:7: node 'goodbye' is unreachable from start 'a' — "
+        "link it from another node or delete it",
     ]
 
 
@@ -49,7 +50,8 @@ def test_unknown_start_node_is_reported_on_the_start_line(flow_text: Text) -> No
 def test_unreachable_node(flow_text: Text) -> None:
     text = flow_text("a: {type: disconnect}\norphan: {type: disconnect}\n")
     assert findings(text) == [
-        "f.yaml:7: node 'orphan' is unreachable from start 'a' — link it from another node or delete it"
+        "f.yaml:7: node 'orphan' is unreachable from start 'a' — "
+        "link it from another node or delete it"
     ]
 
 
@@ -129,7 +131,8 @@ def test_missing_translation(flow_text: Text) -> None:
     )
     assert findings(text) == [
         "f.yaml:7: node 'a': prompt has no 'en' text — add en: … (the flow declares ['ja', 'en'])",
-        "f.yaml:10: node 'a': option 1 label has no 'ja' text — add ja: … (the flow declares ['ja', 'en'])",
+        "f.yaml:10: node 'a': option 1 label has no 'ja' text — "
+        "add ja: … (the flow declares ['ja', 'en'])",
         "f.yaml:12: node 'z': prompt has no 'en' text — add en: … (the flow declares ['ja', 'en'])",
     ]
 
@@ -148,8 +151,8 @@ def test_undefined_variable(flow_text: Text) -> None:
     assert findings(text) == [
         "f.yaml:7: node 'a': variable 'order_no' is never set — set it in a collect, set, http or "
         "identify node, or list it in variables:",
-        "f.yaml:8: node 'b': variable 'customer.tier' is never set — set it in a collect, set, http "
-        "or identify node, or list it in variables:",
+        "f.yaml:8: node 'b': variable 'customer.tier' is never set — "
+        "set it in a collect, set, http or identify node, or list it in variables:",
     ]
 
 
@@ -183,9 +186,48 @@ def test_unknown_queue_skill_calendar_and_agent_against_the_center(
 def test_bad_pattern(flow_text: Text) -> None:
     text = flow_text(
         """
-        a: {type: collect, prompt: {ja: 番号, en: No}, into: n, pattern: "[0-9", next: z, fallback: z}
+        a: {type: collect, prompt: {ja: 番号, en: No}, into: n, pattern: "[0-9",
+            next: z, fallback: z}
         z: {type: disconnect}
         """
     )
     (found,) = findings(text)
     assert found.startswith("f.yaml:7: node 'a': bad pattern")
+
+
+def test_queue_treatment_that_cannot_make_its_offers(flow_text: Text) -> None:
+    text = flow_text(
+        """
+        a:
+          type: enqueue
+          queue: general
+          treatment: {callback_if_wait_above: 180, offer_message: true}
+        """
+    )
+    assert findings(text) == [
+        "f.yaml:7: node 'a': treatment offers a callback but names no callback node "
+        "— add callback: <callback node>",
+        "f.yaml:7: node 'a': treatment offers a message but names no message node "
+        "— add message: <voicemail node>",
+        "f.yaml:7: node 'a': treatment: callback_if_wait_above is checked at announcements, "
+        "none are set — add announce_every: <seconds>",
+    ]
+
+
+def test_an_unreachable_region_is_reported_once_on_its_entry(flow_text: Text) -> None:
+    text = flow_text(
+        """
+        a: {type: disconnect}
+        island: {type: say, prompt: {ja: あ, en: a}, next: beach}
+        beach: {type: say, prompt: {ja: い, en: b}, next: island}
+        lone: {type: disconnect}
+        """
+    )
+    assert findings(text) == [
+        "f.yaml:8: loop that never waits for input: island → beach → island — put a menu or "
+        "collect node in the loop, or end it",
+        "f.yaml:8: node 'island' is unreachable from start 'a', and so is 1 node reached only "
+        "through it — link it from another node or delete it",
+        "f.yaml:10: node 'lone' is unreachable from start 'a' — link it from another node or "
+        "delete it",
+    ]

@@ -97,7 +97,11 @@ def test_given_callback_overflow_when_max_wait_passes_then_request_keeps_the_pla
     d.call("late", "q")
     d.advance(25)
     (request,) = d.events_of(ev.CallbackRequested)
-    assert (request.contact_id, request.number, request.by_overflow) == ("early", "0312345678", True)
+    assert (request.contact_id, request.number, request.by_overflow) == (
+        "early",
+        "0312345678",
+        True,
+    )
     assert d.engine.queue_position("early") == 1
     d.advance(600)
     assert len(d.events_of(ev.ContactOverflowed)) == 2, "late overflows too; early only once"

@@ -19,11 +19,22 @@ from madoguchi.core.wfm.staffing import StaffingTarget
 
 
 def test_cost_breakdown_adds_wages_seats_and_telephony() -> None:
-    op = Operation(aht_s=300, open_hours_per_day=1, days_per_month=1, interval_s=3600,
-                   target=StaffingTarget(shrinkage=0.0))
-    costs = InHouseCosts(agent_wage_per_hour=1000, supervisor_wage_per_hour=2000,
-                         agents_per_supervisor=8, wage_overhead=0.0, seat_per_month=100,
-                         telephony_per_minute=1, telephony_per_seat_month=10)
+    op = Operation(
+        aht_s=300,
+        open_hours_per_day=1,
+        days_per_month=1,
+        interval_s=3600,
+        target=StaffingTarget(shrinkage=0.0),
+    )
+    costs = InHouseCosts(
+        agent_wage_per_hour=1000,
+        supervisor_wage_per_hour=2000,
+        agents_per_supervisor=8,
+        wage_overhead=0.0,
+        seat_per_month=100,
+        telephony_per_minute=1,
+        telephony_per_seat_month=10,
+    )
     breakdown = in_house_cost(120, op, costs)  # 10 Erlangs in one hour
     assert breakdown.peak_agents == 14  # the textbook 80/20 case at 10 Erlangs
     assert breakdown.supervisors == 2

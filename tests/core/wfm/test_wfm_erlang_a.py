@@ -12,7 +12,7 @@ from madoguchi.core.wfm.erlang_a import erlang_a_metrics
 def _exact_by_chain(
     n: int, lam: float, mu: float, theta: float, t: float, cap: int = 120
 ) -> dict[str, float]:
-    """Stationary law by solving πQ = 0 on a truncated chain; answer times by matrix exponentials."""
+    """Stationary law by solving πQ = 0 on a truncated chain; answer times by expm."""
     size = n + cap + 1
     q = np.zeros((size, size))
     for k in range(size):

@@ -19,10 +19,10 @@ JST = timezone(timedelta(hours=9))
 WEEKLY = np.array([1.25, 1.1, 1.0, 1.0, 1.05, 0.5, 0.3])  # Mon..Sun
 
 
-def _intraday_shape(per_day: int) -> np.ndarray:
+def _intraday_shape(per_day: int) -> np.ndarray[tuple[int], np.dtype[np.float64]]:
     hours = (np.arange(per_day) + 0.5) * 24 / per_day
     shape = np.where((hours >= 9) & (hours < 18), 1.0 + 0.5 * np.sin((hours - 9) / 9 * np.pi), 0.02)
-    return shape / shape.sum()
+    return np.asarray(shape / shape.sum())
 
 
 def synthetic_records(first: date, n_days: int, seed: int = 1) -> list[ContactRecord]:
@@ -101,3 +101,26 @@ def test_forecast_needs_two_weeks_of_history() -> None:
     history = history_from_records(synthetic_records(date(2026, 1, 5), 10))
     with pytest.raises(ValueError, match="14 days"):
         fit_forecaster(history, DayCalendar())
+
+
+def test_contacts_nobody_handled_count_as_volume_but_not_in_the_aht() -> None:
+    nine_am = datetime(2026, 4, 1, 9, 5, tzinfo=JST).timestamp()
+    history = history_from_records(
+        [
+            ContactRecord(nine_am, 300),
+            ContactRecord(nine_am + 60, 0, handled=False),
+            ContactRecord(nine_am + 120, 100),
+        ],
+        interval_s=900,
+    )
+    assert history.volume[0, 36] == 3
+    assert history.handled_count[0, 36] == 2
+    assert history.handle_s[0, 36] == 400
+    assert history.head(1).handled is not None
+
+
+def test_without_unhandled_contacts_the_handled_count_is_the_volume() -> None:
+    nine_am = datetime(2026, 4, 1, 9, 5, tzinfo=JST).timestamp()
+    history = history_from_records([ContactRecord(nine_am, 300)], interval_s=900)
+    assert history.handled is None
+    assert history.handled_count is history.volume

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -37,11 +39,7 @@ def test_staggered_lunches_keep_two_agents_on_the_phones_all_day() -> None:
     assert plan.paid_hours == 24.0
     assert (plan.scheduled >= 2).all()
     lunches = sorted(s.break_slots[0][0] for s in plan.shifts for _ in range(s.agents))
-    assert all(b - a >= 2 for a, b in itertools_pairs(lunches))
-
-
-def itertools_pairs(values: list[int]) -> list[tuple[int, int]]:
-    return list(zip(values, values[1:], strict=False))
+    assert all(b - a >= 2 for a, b in itertools.pairwise(lunches))
 
 
 @settings(max_examples=15, deadline=None)

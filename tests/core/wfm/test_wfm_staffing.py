@@ -72,7 +72,9 @@ def test_day_staffing_matches_interval_by_interval() -> None:
         assert float(asa_c(plan.agents, float(c * h / 900), float(h))) == pytest.approx(plan.asa_s)
 
 
-@pytest.mark.parametrize(("calls", "aht", "patience"), [(100, 180, 120), (2000, 400, 180), (30, 600, 60)])
+@pytest.mark.parametrize(
+    ("calls", "aht", "patience"), [(100, 180, 120), (2000, 400, 180), (30, 600, 60)]
+)
 def test_erlang_a_staffing_is_the_exact_minimum_for_sl_and_abandonment(
     calls: float, aht: float, patience: float
 ) -> None:
@@ -102,4 +104,4 @@ def test_erlang_a_needs_fewer_agents_than_erlang_c_when_callers_hang_up() -> Non
 )
 def test_targets_reject_impossible_values(kwargs: dict[str, float], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        StaffingTarget(**kwargs)  # type: ignore[arg-type]
+        StaffingTarget(**kwargs)

@@ -174,3 +174,17 @@ def test_given_ack_then_server_key_matches_the_invite_transaction() -> None:
     ack = SipRequest("ACK", invite.uri, invite.headers.copy())
     ack.headers.set("CSeq", "1 ACK")
     assert server_key(ack) == server_key(invite)
+
+
+def test_given_timer_changed_without_rewatch_then_table_still_forgets_the_transaction() -> None:
+    invite = request("sipp_uac_invite_udp.sip")
+    tx = ServerInviteTransaction(server_key(invite), invite, PEER, reliable=False)
+    table = TransactionTable()
+    table.add_server(tx)
+    tx.respond(response_to(invite, 200, to_tag="t"), 0.0)
+    table.watch(tx)
+    tx.acknowledge_2xx(0.1)  # the timer moves from 0.5 (resend) to 32 (end)
+    assert table.handle_timers(0.5) == ([], [])
+    assert len(table) == 1
+    table.handle_timers(64 * T1)
+    assert len(table) == 0

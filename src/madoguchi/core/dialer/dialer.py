@@ -26,6 +26,7 @@ from madoguchi.core.dialer.events import (
     DialResulted,
     DoNotCallAdded,
     OutboundAbandoned,
+    OutboundCallEnded,
     OutboundConnected,
     OutboundDispositioned,
     RecordClosed,
@@ -292,6 +293,24 @@ class Dialer:
         ]
         events.extend(self._schedule_retry(record, DialOutcome.NO_ANSWER, now))
         return events
+
+    def call_ended(
+        self, dial_id: str, record_id: str, agent_id: str, talk_s: float, now: float
+    ) -> Event:
+        """The conversation of a connected dial ended after ``talk_s`` (for reports)."""
+        return OutboundCallEnded(
+            at=now,
+            dial_id=dial_id,
+            campaign=self.campaign.id,
+            record_id=record_id,
+            agent_id=agent_id,
+            talk_s=talk_s,
+        )
+
+    def retry_later(self, record_id: str, now: float) -> list[Event]:
+        """An answered call ended without a result that closes the record (an agentless call
+        nobody confirmed, a callee who hung up): retry it as after a no-answer."""
+        return self._schedule_retry(self._record(record_id), DialOutcome.NO_ANSWER, now)
 
     def handled(self, seconds: float) -> None:
         """An agent finished an outbound contact (talk + wrap-up) of ``seconds``."""

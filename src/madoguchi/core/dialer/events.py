@@ -119,3 +119,33 @@ class OutboundDispositioned(Event):
     notes: str = ""
     appointment_at: float | None = None
     appointment_rep: str | None = None
+
+
+@event
+class AgentlessResulted(Event):
+    """An automated (agentless) reminder or notice call ended with a result."""
+
+    campaign: str
+    record_id: str
+    dial_id: str
+    result: str
+    """confirmed, change_requested (the script's choices), message_left, no_input,
+    invalid_input, hung_up."""
+    keys: str = ""
+    """Every key the callee pressed, in order."""
+    tries: int = 0
+    """Times the keypad question was asked."""
+    duration_s: float = 0.0
+    """Seconds from the answer to the end."""
+
+
+@event
+class OutboundCallEnded(Event):
+    """An outbound conversation between a callee and an agent ended."""
+
+    dial_id: str
+    campaign: str
+    record_id: str
+    agent_id: str
+    talk_s: float
+    """Seconds of conversation (the agent's after-call work is not included)."""

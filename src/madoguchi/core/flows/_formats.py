@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from functools import lru_cache
 
 from madoguchi.core.flows.model import InputFormat
 
@@ -37,6 +38,7 @@ def parse_format(value: str, kind: InputFormat) -> str | None:
     return _phone_jp(value)
 
 
+@lru_cache(maxsize=4096)
 def _phone_jp(value: str) -> str | None:
     import phonenumbers
 
@@ -50,6 +52,11 @@ def _phone_jp(value: str) -> str | None:
     return national.replace("-", "").replace(" ", "")
 
 
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
 def check_input(
     value: str, min_length: int, max_length: int, pattern: str | None, kind: InputFormat
 ) -> str | None:
@@ -57,6 +64,6 @@ def check_input(
     value = normalize(value)
     if not min_length <= len(value) <= max_length:
         return None
-    if pattern is not None and re.fullmatch(pattern, value) is None:
+    if pattern is not None and _compiled(pattern).fullmatch(value) is None:
         return None
     return parse_format(value, kind)

@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
-from madoguchi.core.config import is_holiday, local_datetime
+from madoguchi.core.config import HoursCalendar, is_holiday, local_datetime
 from madoguchi.core.flows.environment import FlowEnvironment
 from madoguchi.core.flows.model import Condition
+
+_MINUTE_MEMO: dict[tuple[int, int], tuple[HoursCalendar, bool, bool, str | None]] = {}
+"""(calendar identity, minute) → (calendar, open, national holiday, closure name).
+
+Calendars change state on whole minutes, and many contacts ask in the same minute: the first
+one computes, the others read.
+"""
+
+
+def _calendar_state(calendar: HoursCalendar, now: float) -> tuple[bool, bool, str | None]:
+    key = (id(calendar), int(now // 60.0))
+    known = _MINUTE_MEMO.get(key)
+    if known is not None and known[0] is calendar:
+        return known[1], known[2], known[3]
+    if len(_MINUTE_MEMO) > 4096:
+        _MINUTE_MEMO.clear()
+    day = local_datetime(now, calendar.timezone).date()
+    closure = calendar.closure_on(day)
+    state = (
+        calendar.is_open(now),
+        is_holiday(calendar.holiday_country, day),
+        closure.name if closure is not None else None,
+    )
+    _MINUTE_MEMO[key] = (calendar, *state)
+    return state
 
 
 def holds(
@@ -45,14 +70,12 @@ def holds(
     calendar = environment.calendar(condition.calendar)
     if calendar is None:
         return False
+    is_open, holiday, closure = _calendar_state(calendar, now)
     if kind == "open":
-        return calendar.is_open(now)
-    day = local_datetime(now, calendar.timezone).date()
+        return is_open
     if kind == "holiday":
-        return is_holiday(calendar.holiday_country, day)
-    if kind == "closure":
-        closure = calendar.closure_on(day)
-        if closure is not None:
-            variables["closure.name"] = closure.name
-        return closure is not None
+        return holiday
+    if kind == "closure" and closure is not None:
+        variables["closure.name"] = closure
+        return True
     return False

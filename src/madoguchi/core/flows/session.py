@@ -18,18 +18,16 @@ queue-time treatment (announcements, callback / message offers) until an agent a
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from collections.abc import Callable
 from enum import StrEnum
-from urllib.parse import quote
 
 from madoguchi.core.events import Event
 from madoguchi.core.flows import _phrases
 from madoguchi.core.flows import commands as c
 from madoguchi.core.flows import inputs as i
 from madoguchi.core.flows import model as m
+from madoguchi.core.flows._answers import mapped_response, match_option, render
 from madoguchi.core.flows._formats import check_input, normalize, parse_format
 from madoguchi.core.flows.conditions import holds
 from madoguchi.core.flows.environment import FlowEnvironment
@@ -43,29 +41,8 @@ from madoguchi.core.flows.events import (
 )
 from madoguchi.core.model import Channel, Contact
 
-_TEMPLATE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 _GRACE_S = 0.5
 """Extra time the session gives an adapter to report an outside time-out itself."""
-
-
-def render(template: str, variables: dict[str, str], url: bool = False) -> str:
-    """Fill ``{name}`` placeholders (unknown names become empty).
-
-    With ``url``, values are percent-quoted, except a placeholder at the very start (the base).
-    """
-    if "{" not in template:
-        return template
-    if url:
-        # A placeholder that starts the URL is its base (``{api_base}/orders``): kept as is.
-        return _TEMPLATE.sub(
-            lambda x: (
-                variables.get(x[1], "")
-                if x.start() == 0
-                else quote(variables.get(x[1], ""), safe="")
-            ),
-            template,
-        )
-    return _TEMPLATE.sub(lambda x: variables.get(x[1], ""), template)
 
 
 _HIDDEN_FROM_AGENT = frozenset({"caller", "dialled", "channel", "language", "contact_id"})
@@ -84,12 +61,51 @@ class _Wait:
     NONE, INPUT, HTTP, LOOKUP, MESSAGE = range(5)
 
 
+_W_NONE = _Wait.NONE
+
+
 _Enter = Callable[["FlowSession", m.Node, float], str]
 _Answer = Callable[["FlowSession", m.Node, str, bool, float], str]
 
 
 class FlowSession:
     """One contact in one flow."""
+
+    __slots__ = (
+        "_announce_at",
+        "_attempts",
+        "_callback_number",
+        "_contact_id",
+        "_events",
+        "_exited",
+        "_flow_id",
+        "_offer_at",
+        "_offer_open",
+        "_out",
+        "_program",
+        "_queue_node",
+        "_rating",
+        "_request_id",
+        "_request_tries",
+        "_sequence",
+        "_started_at",
+        "_step",
+        "_timer_at",
+        "_visits",
+        "_voice",
+        "_wait",
+        "environment",
+        "flow",
+        "language",
+        "max_visits",
+        "node",
+        "outcome",
+        "phase",
+        "priority",
+        "skills",
+        "transcript",
+        "variables",
+    )
 
     def __init__(
         self,
@@ -109,7 +125,7 @@ class FlowSession:
         self.language = "ja"
         self.node: m.Node | None = None
         self.transcript: list[str] | None = None
-        self._nodes = flow.nodes
+        self._program = _program(flow)
         self._flow_id = flow.id
         self._contact_id = ""
         self._voice = True
@@ -143,10 +159,11 @@ class FlowSession:
         self._started_at = now
         self.variables = dict(self.flow.defaults)
         self.variables.update(contact.attributes)
+        channel = str(contact.channel)
         self.variables.update(
             caller=contact.from_address or "",
             dialled=contact.to_address or "",
-            channel=contact.channel.value,
+            channel=channel,
             language=contact.language,
             contact_id=contact.id,
         )
@@ -158,7 +175,7 @@ class FlowSession:
                 contact_id=contact.id,
                 flow_id=self._flow_id,
                 flow_version=self.flow.version,
-                channel=contact.channel.value,
+                channel=channel,
             )
         )
         self._go(self.flow.start, now)
@@ -169,17 +186,18 @@ class FlowSession:
         self._out = []
         if self.phase is FlowPhase.ENDED:
             return self._out
-        if isinstance(item, i.CustomerLeft):
+        kind = type(item)
+        if (kind is i.Digits or kind is i.Text) and self.phase is FlowPhase.RUNNING:
+            if self._wait == _Wait.INPUT and self.node is not None:
+                value = item.digits if isinstance(item, i.Digits) else item.text  # type: ignore[union-attr]
+                if self.transcript is not None:
+                    self.transcript.append(f"customer: {value}")
+                answer = _ANSWER[type(self.node)]
+                self._go(answer(self, self.node, value, kind is i.Digits, now), now)
+        elif isinstance(item, i.CustomerLeft):
             self._end(m.FlowOutcome.ABANDONED, now, hangup=False)
         elif self.phase is FlowPhase.QUEUED:
             self._receive_queued(item, now)
-        elif isinstance(item, i.Digits | i.Text):
-            if self._wait == _Wait.INPUT and self.node is not None:
-                digits = isinstance(item, i.Digits)
-                value = item.digits if isinstance(item, i.Digits) else item.text
-                if self.transcript is not None:
-                    self.transcript.append(f"customer: {value}")
-                self._go(_ANSWER[type(self.node)](self, self.node, value, digits, now), now)
         elif isinstance(item, i.HttpResponse | i.HttpFailed):
             if self._wait == _Wait.HTTP and item.request_id == self._request_id:
                 self._go(self._http_result(item, now), now)
@@ -222,27 +240,31 @@ class FlowSession:
     # -- the walk ---------------------------------------------------------------------------
 
     def _go(self, target: str, now: float) -> None:
+        table = self._program.table
+        append = self._events.append
         while target:
-            node = self._nodes.get(target)
+            entry = table.get(target)
             self._visits += 1
-            if node is None or self._visits > self.max_visits:
+            if entry is None or self._visits > self.max_visits:
                 self._say_text(_phrases.FLOW_ERROR.get(self.language), False)
                 self._end(m.FlowOutcome.ERROR, now)
                 return
+            node, kind, enter = entry
             self.node = node
             self._attempts = 0
             self._step = 0
-            self._wait = _Wait.NONE
-            self._events.append(
+            self._wait = _W_NONE
+            self._timer_at = None
+            append(
                 NodeVisited(
                     at=now,
                     contact_id=self._contact_id,
                     flow_id=self._flow_id,
                     node=target,
-                    kind=_KIND[type(node)],
+                    kind=kind,
                 )
             )
-            target = _ENTER[type(node)](self, node, now)
+            target = enter(self, node, now)
 
     def _end(self, outcome: m.FlowOutcome, now: float, hangup: bool = True) -> None:
         if hangup:
@@ -276,18 +298,34 @@ class FlowSession:
     def _say(self, prompt: m.Prompt | None, barge_in: bool = False) -> None:
         if prompt is None:
             return
-        text = prompt.text.get(self.language) if prompt.text is not None else ""
-        text = render(text, self.variables)
-        if prompt.audio is not None and self._voice:
-            self._out.append(c.Play(prompt.audio, text, self.language, barge_in))
-        else:
-            self._say_text(text, barge_in)
+        key = (id(prompt), self.language, barge_in, self._voice)
+        said = self._program.said.get(key)
+        if said is None:
+            raw = prompt.text.get(self.language) if prompt.text is not None else ""
+            text = render(raw, self.variables)
+            if prompt.audio is not None and self._voice:
+                said = c.Play(prompt.audio, text, self.language, barge_in)
+            else:
+                said = c.Say(text, self.language, barge_in)
+            if "{" not in raw:
+                self._program.said[key] = said  # the same words for every contact: share
+        self._out.append(said)
+        if self.transcript is not None:
+            self.transcript.append(f"bot: {said.text}")
 
     def _gather(
         self, max_length: int, timeout_s: float, now: float, buttons: tuple[str, ...]
     ) -> str:
-        mode = m.InputMode.DIGITS if self._voice else m.InputMode.TEXT
-        self._out.append(c.Gather(mode, max_length, timeout_s, () if self._voice else buttons))
+        if self._voice:
+            gathers = self._program.gathers
+            gather = gathers.get((max_length, timeout_s))
+            if gather is None:
+                gather = gathers[max_length, timeout_s] = c.Gather(
+                    m.InputMode.DIGITS, max_length, timeout_s
+                )
+            self._out.append(gather)
+        else:
+            self._out.append(c.Gather(m.InputMode.TEXT, max_length, timeout_s, buttons))
         self._wait = _Wait.INPUT
         self._timer_at = now + timeout_s
         return ""
@@ -365,12 +403,14 @@ class FlowSession:
     def _ask_menu(self, node: m.Node, now: float) -> str:
         assert isinstance(node, m.MenuNode)
         self._say(node.prompt, node.barge_in)
+        if self._voice:
+            return self._gather(1, node.retries.timeout_s, now, ())
         buttons = tuple(o.label.get(self.language) for o in node.options)
         return self._gather(1, node.retries.timeout_s, now, buttons)
 
     def _answer_menu(self, node: m.Node, value: str, digits: bool, now: float) -> str:
         assert isinstance(node, m.MenuNode)
-        option = _match_option(node, value, digits)
+        option = match_option(node, value, digits)
         if option is None:
             self._events.append(self._input_event("invalid", value, False, now))
             return self._failed(node, node.retries, False, now)
@@ -581,7 +621,7 @@ class FlowSession:
         assert isinstance(node, m.HttpNode)
         self._timer_at = None
         self._wait = _Wait.NONE
-        values = _mapped(node, result) if isinstance(result, i.HttpResponse) else None
+        values = mapped_response(node, result) if isinstance(result, i.HttpResponse) else None
         if values is not None:
             self.variables.update(values)
             return node.next
@@ -595,9 +635,12 @@ class FlowSession:
     def _enter_enqueue(self, node: m.Node, now: float) -> str:
         assert isinstance(node, m.EnqueueNode)
         self._say(node.prompt)
-        skills = dict(self.skills)
-        skills.update(node.skills)
-        hidden = _HIDDEN_FROM_AGENT | {name for name, _ in self.flow.defaults}
+        if node.skills:
+            skills = dict(self.skills)
+            skills.update(node.skills)
+        else:
+            skills = self.skills
+        hidden = self._program.hidden
         attributes = tuple((k, v) for k, v in self.variables.items() if k not in hidden)
         priority = node.priority if node.priority is not None else (self.priority or 0)
         self._out.append(
@@ -608,7 +651,7 @@ class FlowSession:
                 attributes,
                 self.language,
                 node.treatment.music,
-                tuple(self.transcript or ()),
+                tuple(self.transcript) if self.transcript else (),
             )
         )
         self._exit(m.FlowOutcome.QUEUED, now)
@@ -710,55 +753,56 @@ class FlowSession:
         self._go(target, now)
 
 
+class _Program:
+    """A flow prepared once for every session: node id → (node, kind, entry handler).
+
+    It also shares the immutable commands that are the same for every contact: prompts without
+    placeholders (by prompt, language, barge-in, channel) and keypad gathers.
+    """
+
+    __slots__ = ("flow", "gathers", "hidden", "said", "table")
+
+    def __init__(self, flow: m.Flow) -> None:
+        self.flow = flow
+        self.table: dict[str, tuple[m.Node, str, _Enter]] = {
+            node_id: (node, _KIND[type(node)], _ENTER[type(node)])
+            for node_id, node in flow.nodes.items()
+        }
+        self.hidden = frozenset(_hidden_from_agent(flow))
+        self.said: dict[tuple[int, str, bool, bool], c.Say | c.Play] = {}
+        self.gathers: dict[tuple[int, float], c.Gather] = {}
+
+
+_PROGRAMS: dict[int, _Program] = {}
+"""Prepared flows by identity (each entry holds its flow, so an id is never reused under it)."""
+
+
+def _program(flow: m.Flow) -> _Program:
+    program = _PROGRAMS.get(id(flow))
+    if program is None or program.flow is not flow:
+        if len(_PROGRAMS) > 256:
+            _PROGRAMS.clear()
+        program = _PROGRAMS[id(flow)] = _Program(flow)
+    return program
+
+
+def _hidden_from_agent(flow: m.Flow) -> set[str]:
+    """Variables not passed on with the contact: technical ones, secrets, sensitive input."""
+    hidden = set(_HIDDEN_FROM_AGENT) | {name for name, _ in flow.defaults}
+    for node in flow.nodes.values():
+        if isinstance(node, m.VerifyNode):
+            hidden.add(node.secret)
+        elif isinstance(node, m.CollectNode) and node.sensitive:
+            hidden.add(node.into)
+    return hidden
+
+
 def _fallback(node: m.Node) -> str:
     if isinstance(node, m.VerifyNode):
         return node.failed
     if isinstance(node, m.SurveyNode):
         return node.next
     return getattr(node, "fallback", "")
-
-
-def _match_option(node: m.MenuNode, value: str, digits: bool) -> m.MenuOption | None:
-    for option in node.options:
-        if value == option.key:
-            return option
-    if digits:
-        return None
-    text = normalize(value).lower()
-    for option in node.options:
-        label = option.label
-        if text in (option.key, label.ja.lower(), label.en.lower()):
-            return option
-        if text.startswith(option.key + ".") or any(k.lower() in text for k in option.keywords):
-            return option
-    return None
-
-
-def _mapped(node: m.HttpNode, response: i.HttpResponse) -> dict[str, str] | None:
-    """The variables an HTTP answer maps to, or None when it is an error or garbage."""
-    if not 200 <= response.status < 300:
-        return None
-    try:
-        document: object = json.loads(response.body)
-    except ValueError:
-        return None
-    values: dict[str, str] = {}
-    for name, path in node.map:
-        value = document
-        for step in path.split("."):
-            if isinstance(value, dict) and step in value:
-                value = value[step]
-            elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
-                value = value[int(step)]
-            else:
-                return None
-        if isinstance(value, bool):
-            values[name] = "true" if value else "false"
-        elif isinstance(value, str | int | float):
-            values[name] = str(value)
-        else:
-            return None
-    return values
 
 
 def _retries(node: m.Node) -> m.Retries:

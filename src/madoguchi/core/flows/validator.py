@@ -38,6 +38,7 @@ def validate_flow(flow: m.Flow, center: CenterConfig | None = None) -> list[Flow
     _check_targets(flow, problems)
     _check_reachable(flow, problems)
     _check_menus(flow, problems)
+    _check_treatments(flow, problems)
     _check_loops(flow, problems)
     _check_translations(flow, problems)
     _check_variables(flow, problems)
@@ -79,24 +80,43 @@ def _target_line(node: m.Node, field: str) -> int:
     return node.line
 
 
-def _check_reachable(flow: m.Flow, problems: list[FlowProblem]) -> None:
+def _reach(flow: m.Flow, roots: list[str]) -> set[str]:
     seen: set[str] = set()
-    todo = [flow.start]
+    todo = list(roots)
     while todo:
         current = todo.pop()
         if current in seen or current not in flow.nodes:
             continue
         seen.add(current)
         todo.extend(target for _, target in m.targets(flow.nodes[current]))
-    for node in flow.nodes.values():
-        if node.id not in seen:
-            problems.append(
-                FlowProblem(
-                    node.line,
-                    f"node {node.id!r} is unreachable from start {flow.start!r}",
-                    "link it from another node or delete it",
-                )
+    return seen
+
+
+def _check_reachable(flow: m.Flow, problems: list[FlowProblem]) -> None:
+    """One finding per unreachable region, on its entry node (not one per node)."""
+    unreachable = set(flow.nodes) - _reach(flow, [flow.start])
+    if not unreachable:
+        return
+    entered = {t for n in unreachable for _, t in m.targets(flow.nodes[n])}
+    by_line = sorted(unreachable, key=lambda n: flow.nodes[n].line)
+    entries = [n for n in by_line if n not in entered]
+    covered: set[str] = set()
+    for entry in entries + by_line:
+        if entry in covered:
+            continue
+        region = _reach(flow, [entry]) & unreachable
+        covered |= region
+        more = len(region) - 1
+        after = f", and so are {more} nodes reached only through it" if more > 1 else ""
+        if more == 1:
+            after = ", and so is 1 node reached only through it"
+        problems.append(
+            FlowProblem(
+                flow.nodes[entry].line,
+                f"node {entry!r} is unreachable from start {flow.start!r}{after}",
+                "link it from another node or delete it",
             )
+        )
 
 
 def _check_menus(flow: m.Flow, problems: list[FlowProblem]) -> None:
@@ -139,6 +159,40 @@ def _check_menus(flow: m.Flow, problems: list[FlowProblem]) -> None:
                         "use one of 0-9, * or #",
                     )
                 )
+
+
+def _check_treatments(flow: m.Flow, problems: list[FlowProblem]) -> None:
+    for node in flow.nodes.values():
+        if not isinstance(node, m.EnqueueNode):
+            continue
+        t = node.treatment
+        where = f"node {node.id!r}: treatment"
+        if (t.callback_after_s is not None or t.callback_if_ewt_above_s is not None) and not (
+            t.callback or t.message
+        ):
+            problems.append(
+                FlowProblem(
+                    node.line,
+                    f"{where} offers a callback but names no callback node",
+                    "add callback: <callback node>",
+                )
+            )
+        if t.offer_message and not t.message:
+            problems.append(
+                FlowProblem(
+                    node.line,
+                    f"{where} offers a message but names no message node",
+                    "add message: <voicemail node>",
+                )
+            )
+        if t.callback_if_ewt_above_s is not None and not t.announce_every_s:
+            problems.append(
+                FlowProblem(
+                    node.line,
+                    f"{where}: callback_if_wait_above is checked at announcements, none are set",
+                    "add announce_every: <seconds>",
+                )
+            )
 
 
 def _cycle(flow: m.Flow, edges: dict[str, list[str]]) -> Iterator[list[str]]:

@@ -10,10 +10,15 @@ blended).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from itertools import combinations
 
 from madoguchi.core.config import AgentConfig
-from madoguchi.core.model import EXCLUSIVE_CHANNELS, AgentState, Channel, WorkMode
+from madoguchi.core.model import EXCLUSIVE_CHANNELS, Channel, WorkMode
+from madoguchi.core.routing._members import (
+    AgentStates,
+    WorkModes,
+)
 
 
 class LiveAgent:
@@ -57,7 +62,7 @@ class LiveAgent:
             ch: (1 if ch in EXCLUSIVE_CHANNELS else n) for ch, n in config.capacity if n > 0
         }
         self.total_capacity = sum(self.capacity.values()) or 1
-        self.state = AgentState.LOGGED_OUT
+        self.state = AgentStates.LOGGED_OUT
         self.reason: str | None = None
         self.state_since = 0.0
         self.work_mode: WorkMode = config.work_mode
@@ -100,9 +105,9 @@ class LiveAgent:
     def is_ready(self) -> bool:
         """Whether routing may offer this agent a contact now."""
         state = self.state
-        if state is AgentState.AVAILABLE:
+        if state is AgentStates.AVAILABLE:
             return True
-        if state is not AgentState.ON_CONTACT:
+        if state is not AgentStates.ON_CONTACT:
             return False
         if self.offer is not None or self.pending_reason is not None or self.exclusive:
             return False
@@ -119,20 +124,28 @@ class ReadyAgents:
     __slots__ = ("inbound_all", "inbound_by_skill", "outbound_all", "outbound_by_skill")
 
     def __init__(self) -> None:
-        self.inbound_all: dict[str, LiveAgent] = {}
+        # OrderedDict, not dict: agents leave from the front all day, and a plain dict's
+        # iteration would step over every deleted slot until it is next resized.
+        self.inbound_all: dict[str, LiveAgent] = OrderedDict()
         self.inbound_by_skill: dict[str, dict[str, LiveAgent]] = {}
-        self.outbound_all: dict[str, LiveAgent] = {}
+        self.outbound_all: dict[str, LiveAgent] = OrderedDict()
         self.outbound_by_skill: dict[str, dict[str, LiveAgent]] = {}
 
     def refresh(self, agent: LiveAgent) -> None:
         """Put the agent in or out of the index after its state or load changed."""
-        ready = agent.is_ready()
+        state = agent.state
+        if state is AgentStates.AVAILABLE:
+            ready = True
+        elif state is AgentStates.ON_CONTACT:
+            ready = agent.is_ready()
+        else:
+            ready = False
         if ready == agent.ready:
             return
         agent.ready = ready
         mode = agent.work_mode
-        inbound = mode is not WorkMode.OUTBOUND
-        outbound = mode is not WorkMode.INBOUND
+        inbound = mode is not WorkModes.OUTBOUND
+        outbound = mode is not WorkModes.INBOUND
         if ready:
             if inbound:
                 self._add(agent, self.inbound_all, self.inbound_by_skill)
@@ -157,7 +170,7 @@ class ReadyAgents:
         for skill in agent.skill_names:
             group = by_skill.get(skill)
             if group is None:
-                group = by_skill[skill] = {}
+                group = by_skill[skill] = OrderedDict()
             group[agent.id] = agent
 
     @staticmethod

@@ -10,9 +10,12 @@ original place.
 
 from __future__ import annotations
 
-from sortedcontainers import SortedList
+from bisect import bisect_left, insort
 
-from madoguchi.core.model import Channel, ContactState
+from madoguchi.core.model import Channel
+from madoguchi.core.routing._members import (
+    ContactStates,
+)
 from madoguchi.core.routing.events import ContactQueued
 
 Requirement = tuple[str, int]
@@ -53,9 +56,10 @@ class LiveContact:
         self.id = origin.contact_id
         self.origin = origin
         """The latest ContactQueued: the contact's description."""
-        self.channel = Channel(origin.channel)
+        channel = origin.channel
+        self.channel = channel if type(channel) is Channel else Channel(channel)
         self.inbound = inbound
-        self.state = ContactState.IN_FLOW
+        self.state = ContactStates.IN_FLOW
         self.queue_id = origin.queue_id
         self.reqs: tuple[Requirement, ...] = origin.skills
         self.mask = mask
@@ -97,12 +101,12 @@ class Group:
         self.aging_per_s = aging_per_s
         self.skillset = tuple(sorted(r[0] for r in key[1]))
         """The skill names needed, sorted (the key of :attr:`WaitingLines.by_skillset`)."""
-        self.entries: SortedList = SortedList()
+        self.entries: list[Entry] = []
+        """Sorted best first. A plain list: groups are short, and C-level insort beats a tree."""
 
     def head(self) -> Entry:
         """The best waiting entry (the group is never empty while indexed)."""
-        entry: Entry = self.entries[0]
-        return entry
+        return self.entries[0]
 
 
 class WaitingLines:
@@ -149,10 +153,10 @@ class WaitingLines:
             self.groups[key] = group
             self.by_queue.setdefault(key[0], {})[key] = group
             self.by_skillset.setdefault(group.skillset, {})[key] = group
-        group.entries.add(entry)
+        insort(group.entries, entry)
         contact.group = group
         contact.entry = entry
-        contact.state = ContactState.QUEUED
+        contact.state = ContactStates.QUEUED
         queue = contact.queue_id
         self.sizes[queue] = self.sizes.get(queue, 0) + 1
         if contact.callback_number is not None:
@@ -163,13 +167,14 @@ class WaitingLines:
         group = contact.group
         if group is None or contact.entry is None:
             return
-        group.entries.remove(contact.entry)
+        entries = group.entries
+        del entries[bisect_left(entries, contact.entry)]
         contact.group = None
         queue = contact.queue_id
         self.sizes[queue] -= 1
         if contact.callback_number is not None:
             self.callbacks[queue] -= 1
-        if not group.entries:
+        if not entries:
             key = group.key
             del self.groups[key]
             del self.by_queue[key[0]][key]
@@ -191,7 +196,7 @@ class WaitingLines:
         entry = contact.entry
         ahead = 0
         for group in self.by_queue.get(contact.queue_id, {}).values():
-            ahead += group.entries.bisect_left(entry)
+            ahead += bisect_left(group.entries, entry)
         return ahead + 1
 
     def in_order(self, queue_id: str) -> list[str]:

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from madoguchi.core.model import SelectionPolicy
+from madoguchi.core.routing._members import (
+    SelectionPolicies,
+)
 from madoguchi.core.routing.agents import LiveAgent
 from madoguchi.core.routing.queues import Requirement
 
@@ -54,11 +57,11 @@ def select_agent(
     last_order: int,
 ) -> LiveAgent:
     """Apply ``policy`` to a non-empty list of fitting candidates."""
-    if policy is SelectionPolicy.MOST_SKILLED:
+    if policy is SelectionPolicies.MOST_SKILLED:
         return most_skilled(candidates, needs)
-    if policy is SelectionPolicy.LEAST_OCCUPIED:
+    if policy is SelectionPolicies.LEAST_OCCUPIED:
         return least_occupied(candidates)
-    if policy is SelectionPolicy.ROUND_ROBIN:
+    if policy is SelectionPolicies.ROUND_ROBIN:
         return round_robin(candidates, last_order)
     return longest_idle(candidates)
 

@@ -16,14 +16,20 @@ from madoguchi.core.events import Event
 from madoguchi.core.model import (
     EXCLUSIVE_CHANNELS,
     AgentState,
-    ContactState,
     Direction,
     SkillRequirement,
 )
 from madoguchi.core.routing import events as ev
+from madoguchi.core.routing._members import (
+    AgentStates,
+    ContactStates,
+    QueueEntries,
+    TimerKinds,
+    TreatmentKinds,
+)
 from madoguchi.core.routing.agents import LiveAgent, ReadyAgents
 from madoguchi.core.routing.queues import LiveContact, Requirement, WaitingLines
-from madoguchi.core.routing.timers import TimerKind, Timers
+from madoguchi.core.routing.timers import Timers
 
 DEFAULT_HANDLE_S = 180.0
 """Handle time assumed for a queue's wait estimate before any contact was handled there."""
@@ -41,6 +47,7 @@ class RoutingState:
             q.id: q.aging_per_minute / 60.0 for q in config.queues
         }
         self.skill_bits: dict[str, int] = {}
+        self._masks: dict[tuple[Requirement, ...], int] = {}
         for skill in config.skills:
             self._bit(skill.id)
         self.agents: dict[str, LiveAgent] = {}
@@ -61,6 +68,8 @@ class RoutingState:
         self.round_robin_last: dict[str, int] = {}
         self.dialer_reserved: dict[str, LiveAgent] = {}
         self.handle_average: dict[str, float] = {}
+        self._arrival: LiveContact | None = None
+        """A contact queued by the last event and not yet put in line (see _place_arrival)."""
         self._appliers: dict[type[Event], Callable[[Any], None]] = {
             ev.ContactQueued: self._queued,
             ev.ContactOffered: self._offered,
@@ -87,13 +96,34 @@ class RoutingState:
         """Fold one routing event into the state (other events are ignored)."""
         applier = self._appliers.get(type(event))
         if applier is not None:
+            self._place_arrival(event)
             applier(event)
+            self._place_arrival(None)
+
+    def _place_arrival(self, next_event: Event | None) -> None:
+        """Put the contact that just arrived in line, unless ``next_event`` offers it.
+
+        A new contact that finds a free agent is offered in the same command; skipping its
+        insertion into (and removal from) the line saves time on routing's hottest path. Every
+        other event, and the end of every command, puts it in line first.
+        """
+        contact = self._arrival
+        if contact is None:
+            return
+        if isinstance(next_event, ev.ContactOffered) and next_event.contact_id == contact.id:
+            return
+        self._arrival = None
+        if contact.state is ContactStates.QUEUED and contact.group is None and contact.entry:
+            self.lines.insert(contact, contact.entry, self.aging_per_s.get(contact.queue_id, 0.0))
 
     def mask_of(self, reqs: tuple[Requirement, ...]) -> int:
         """The bit mask of the skill names in ``reqs``."""
-        mask = 0
-        for name, _level in reqs:
-            mask |= self._bit(name)
+        mask = self._masks.get(reqs)
+        if mask is None:
+            mask = 0
+            for name, _level in reqs:
+                mask |= self._bit(name)
+            self._masks[reqs] = mask
         return mask
 
     def acw_seconds(self, queue_id: str) -> float:
@@ -164,7 +194,7 @@ class RoutingState:
         contact = self.contacts.get(e.contact_id)
         mask = self.mask_of(e.skills)
         if contact is None:
-            inbound = e.direction != Direction.OUTBOUND
+            inbound = e.direction != _OUTBOUND
             contact = self.contacts[e.contact_id] = LiveContact(e, mask, inbound)
         else:
             contact.origin = e
@@ -175,26 +205,29 @@ class RoutingState:
             contact.wait_started_at = e.wait_started_at
             contact.entered_queue_at = e.at
             contact.entry = None
-        if e.via == ev.QueueEntry.DIRECT:
+        if e.via == QueueEntries.DIRECT:
             return
         aging = self.aging_per_s.get(e.queue_id, 0.0)
-        entry = self.lines.new_entry(e.priority - aging * e.wait_started_at, e.contact_id)
-        self.lines.insert(contact, entry, aging)
+        contact.entry = self.lines.new_entry(e.priority - aging * e.wait_started_at, e.contact_id)
+        contact.state = ContactStates.QUEUED
+        self._arrival = contact
         queue = self.queues[e.queue_id]
         if queue.max_wait_s is not None and contact.callback_number is None:
             contact.overflow_due = e.at + queue.max_wait_s
-            self.timers.set(TimerKind.MAX_WAIT, contact.id, contact.overflow_due)
+            self.timers.set(TimerKinds.MAX_WAIT, contact.id, contact.overflow_due)
         else:
             contact.overflow_due = None
 
     def _offered(self, e: ev.ContactOffered) -> None:
         contact = self.contacts[e.contact_id]
         agent = self.agents[e.agent_id]
+        if self._arrival is contact:
+            self._arrival = None
         self.lines.remove(contact)
-        contact.state = ContactState.OFFERED
+        contact.state = ContactStates.OFFERED
         contact.offered_to = agent.id
         contact.offer_direct = e.direct
-        self.timers.set(TimerKind.OFFER, contact.id, e.timeout_at)
+        self.timers.set(TimerKinds.OFFER, contact.id, e.timeout_at)
         agent.offer = contact.id
         if not e.direct:
             self.round_robin_last[e.queue_id] = agent.order
@@ -203,16 +236,16 @@ class RoutingState:
     def _offer_returned(self, e: ev.ContactOfferTimedOut | ev.ContactOfferRejected) -> None:
         contact = self.contacts[e.contact_id]
         agent = self.agents[e.agent_id]
-        self.timers.cancel(TimerKind.OFFER, contact.id)
+        self.timers.cancel(TimerKinds.OFFER, contact.id)
         agent.offer = None
         contact.offered_to = None
         if not contact.offer_direct and contact.entry is not None:
             aging = self.aging_per_s.get(contact.queue_id, 0.0)
             self.lines.insert(contact, contact.entry, aging)
             if contact.overflow_due is not None:
-                self.timers.set(TimerKind.MAX_WAIT, contact.id, contact.overflow_due)
+                self.timers.set(TimerKinds.MAX_WAIT, contact.id, contact.overflow_due)
         else:
-            contact.state = ContactState.IN_FLOW
+            contact.state = ContactStates.IN_FLOW
         contact.offer_direct = False
         self.ready.refresh(agent)
 
@@ -220,9 +253,9 @@ class RoutingState:
         contact = self.contacts[e.contact_id]
         agent = self.agents[e.agent_id]
         self.lines.remove(contact)
-        self.timers.cancel(TimerKind.OFFER, contact.id)
-        self.timers.cancel(TimerKind.MAX_WAIT, contact.id)
-        contact.state = ContactState.CONNECTED
+        self.timers.cancel(TimerKinds.OFFER, contact.id)
+        self.timers.cancel(TimerKinds.MAX_WAIT, contact.id)
+        contact.state = ContactStates.CONNECTED
         contact.agent_id = agent.id
         contact.connected_at = e.at
         contact.offered_to = None
@@ -249,8 +282,8 @@ class RoutingState:
     def _withdraw(self, contact: LiveContact) -> None:
         self.lines.remove(contact)
         contact.entry = None
-        self.timers.cancel(TimerKind.OFFER, contact.id)
-        self.timers.cancel(TimerKind.MAX_WAIT, contact.id)
+        self.timers.cancel(TimerKinds.OFFER, contact.id)
+        self.timers.cancel(TimerKinds.MAX_WAIT, contact.id)
         contact.overflow_due = None
         if contact.offered_to is not None:
             agent = self.agents[contact.offered_to]
@@ -258,11 +291,11 @@ class RoutingState:
                 agent.offer = None
             contact.offered_to = None
             self.ready.refresh(agent)
-        contact.state = ContactState.IN_FLOW
+        contact.state = ContactStates.IN_FLOW
 
     def _overflowed(self, e: ev.ContactOverflowed) -> None:
         contact = self.contacts[e.contact_id]
-        if e.treatment == "callback":
+        if e.treatment == TreatmentKinds.CALLBACK:
             return
         self._withdraw(contact)
 
@@ -270,7 +303,7 @@ class RoutingState:
         contact = self.contacts[e.contact_id]
         agent = self.agents[e.from_agent]
         self._agent_lost_contact(agent, contact, e.at)
-        contact.state = ContactState.IN_FLOW
+        contact.state = ContactStates.IN_FLOW
         contact.entry = None
         contact.wait_started_at = e.at
 
@@ -287,7 +320,7 @@ class RoutingState:
         self._withdraw(contact)
         if contact.agent_id is not None:
             self._agent_lost_contact(self.agents[contact.agent_id], contact, e.at)
-        contact.state = ContactState.ENDED
+        contact.state = ContactStates.ENDED
         self.ended.add(contact.id)
 
     def _wrapped_up(self, e: ev.ContactWrappedUp) -> None:
@@ -305,20 +338,20 @@ class RoutingState:
         self.lines.mark_callback(contact)
         contact.callback_number = e.number
         contact.overflow_due = None
-        self.timers.cancel(TimerKind.MAX_WAIT, contact.id)
+        self.timers.cancel(TimerKinds.MAX_WAIT, contact.id)
 
     def _agent_state(self, e: ev.AgentStateChanged) -> None:
         agent = self.agents[e.agent_id]
-        agent.state = AgentState(e.state)
+        agent.state = e.state if type(e.state) is AgentState else AgentState(e.state)
         agent.reason = e.reason
         agent.state_since = e.at
         if agent.state in _SETTLED:
             agent.pending_reason = None
-        if agent.state is AgentState.AFTER_CONTACT_WORK:
+        if agent.state is AgentStates.AFTER_CONTACT_WORK:
             due = e.at + self.acw_seconds(agent.acw_queue)
-            self.timers.set(TimerKind.AFTER_CONTACT_WORK, agent.id, due)
-        else:
-            self.timers.cancel(TimerKind.AFTER_CONTACT_WORK, agent.id)
+            self.timers.set(TimerKinds.AFTER_CONTACT_WORK, agent.id, due)
+        elif e.previous == AgentStates.AFTER_CONTACT_WORK:
+            self.timers.cancel(TimerKinds.AFTER_CONTACT_WORK, agent.id)
         self.ready.refresh(agent)
 
     def _not_ready_requested(self, e: ev.AgentNotReadyRequested) -> None:
@@ -343,7 +376,8 @@ class RoutingState:
         self.dialer_reserved.pop(agent.id, None)
 
 
-_SETTLED = frozenset({AgentState.AVAILABLE, AgentState.NOT_READY, AgentState.LOGGED_OUT})
+_OUTBOUND = Direction.OUTBOUND
+_SETTLED = frozenset({AgentStates.AVAILABLE, AgentStates.NOT_READY, AgentStates.LOGGED_OUT})
 
 
 def _meets(agent: LiveAgent, needs: tuple[SkillRequirement, ...]) -> bool:

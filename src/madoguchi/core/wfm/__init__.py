@@ -8,7 +8,9 @@ Pure computation (numpy, scipy): no I/O and no clock. Modules:
 - :mod:`.forecast_history`, :mod:`.day_calendar`, :mod:`.forecast` — volume and AHT forecast.
 - :mod:`.schedule` — shift scheduling as a MILP.
 - :mod:`.cost`, :mod:`.cost_chart` — cost per contact and break-even against outsourcing.
-- :mod:`.two_skill` — approximate staffing of two skills with cross-trained agents.
+- :mod:`.two_skill` — approximate staffing of two skills with cross-trained agents, and its
+  correction by an evaluator (a simulator, outside the core).
+- :mod:`.plan_check` — a plan's planned figures beside simulated ones, per interval.
 """
 
 from madoguchi.core.wfm.erlang import asa_c, erlang_b, erlang_c, offered_load, service_level_c

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from madoguchi.core.wfm.staffing import StaffingTarget, staff_intervals_erlang_c
 
@@ -66,11 +67,11 @@ class Operation:
     intraday_profile: tuple[float, ...] | None = None
     """Share of a day's calls per interval (None: flat); its length sets the intervals."""
 
-    def shares(self) -> np.ndarray:
+    def shares(self) -> npt.NDArray[np.float64]:
         """Share of the daily volume in each open interval."""
         if self.intraday_profile is not None:
             p = np.asarray(self.intraday_profile, dtype=np.float64)
-            return p / p.sum()
+            return np.asarray(p / p.sum(), dtype=np.float64)
         k = max(1, round(self.open_hours_per_day * 3600 / self.interval_s))
         return np.full(k, 1.0 / k)
 
@@ -146,9 +147,7 @@ def in_house_cost(monthly_calls: float, op: Operation, costs: InHouseCosts) -> C
     )
 
 
-def cost_curve(
-    volumes: Sequence[float], op: Operation, costs: InHouseCosts
-) -> list[CostBreakdown]:
+def cost_curve(volumes: Sequence[float], op: Operation, costs: InHouseCosts) -> list[CostBreakdown]:
     """In-house cost at each monthly volume."""
     return [in_house_cost(v, op, costs) for v in volumes]
 

@@ -21,11 +21,11 @@ def escape(text: str) -> str:
 
 def _nice_step(span: float) -> float:
     raw = span / 6.0
-    magnitude = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 5, 10):
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    for factor in (1.0, 2.0, 5.0):
         if raw <= factor * magnitude:
             return factor * magnitude
-    return 10 * magnitude
+    return 10.0 * magnitude
 
 
 def cost_chart_svg(

@@ -51,7 +51,7 @@ class DayCalendar:
 def japanese_calendar(
     years: Iterable[int], special_days: Mapping[date, str] | None = None, year_end: bool = True
 ) -> DayCalendar:
-    """A calendar with Japan's holidays; ``year_end`` marks 12/29–1/3 as ``"year_end"`` (年末年始)."""
+    """A calendar with Japan's holidays; ``year_end`` marks 12/29–1/3 ``"year_end"`` (年末年始)."""
     years = sorted(set(years))
     special: dict[date, str] = {}
     if year_end:

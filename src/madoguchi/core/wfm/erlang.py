@@ -119,7 +119,10 @@ def erlang_c(n: int | float | FloatArray, a: float | FloatArray) -> float | Floa
 
 
 def service_level_c(
-    n: int | float | FloatArray, a: float | FloatArray, aht_s: float | FloatArray, answer_time_s: float
+    n: int | float | FloatArray,
+    a: float | FloatArray,
+    aht_s: float | FloatArray,
+    answer_time_s: float,
 ) -> float | FloatArray:
     """Fraction of calls answered within ``answer_time_s`` in M/M/n (0 when ``n ≤ a``)."""
     n_arr, a_arr, h_arr = np.broadcast_arrays(

@@ -59,7 +59,12 @@ def _log_queue_terms(x: float, y: float) -> np.ndarray:
 
 
 def erlang_a_metrics(
-    agents: int, calls: float, interval_s: float, aht_s: float, patience_s: float, answer_time_s: float
+    agents: int,
+    calls: float,
+    interval_s: float,
+    aht_s: float,
+    patience_s: float,
+    answer_time_s: float,
 ) -> ErlangAMetrics:
     """Erlang A service level, ASA, abandonment and occupancy for one interval.
 
@@ -101,7 +106,9 @@ def erlang_a_metrics(
         steps = np.concatenate(([first], 1.0 / (x + j[1:] + 1.0)))
         wait_answered = np.cumsum(steps) / theta
         answered = 1.0 - abandonment
-        asa = float(np.sum(q * answered_given_j * wait_answered)) / answered if answered > 0 else 0.0
+        asa = (
+            float(np.sum(q * answered_given_j * wait_answered)) / answered if answered > 0 else 0.0
+        )
     else:
         asa = math.inf
     occupancy = load * (1.0 - abandonment) / agents if agents > 0 else 0.0

@@ -9,7 +9,7 @@ The method, in three parts:
    are chosen by the least one-step-ahead squared error over a small grid.
 2. **Intraday shape**: the share of the day's volume in each interval, per kind of day,
    exponentially weighted toward recent days of that kind.
-3. **AHT** per kind of day and interval: handle time over volume, weighted by a 28-day
+3. **AHT** per kind of day and interval: handle time over handled contacts, weighted by a 28-day
    half-life, falling back to the kind's daily AHT and then the overall AHT.
 
 :func:`backtest` holds out the last weeks, fits on the rest and reports MAPE and WAPE per
@@ -185,7 +185,9 @@ def _profiles(history: ContactHistory, kinds: Sequence[str]) -> dict[str, FloatA
             profiles[kind] = profile
     busy = totals > 0
     profiles["all"] = (
-        (history.volume[busy] / totals[busy, None]).mean(axis=0) if busy.any() else np.full(k, 1 / k)
+        (history.volume[busy] / totals[busy, None]).mean(axis=0)
+        if busy.any()
+        else np.full(k, 1 / k)
     )
     return profiles
 
@@ -194,7 +196,7 @@ def _aht_by_kind(history: ContactHistory, kinds: Sequence[str]) -> dict[str, Flo
     n_days = len(kinds)
     age = np.arange(n_days - 1, -1, -1, dtype=np.float64)
     weights = 0.5 ** (age / _AHT_HALF_LIFE_DAYS)
-    vol = history.volume * weights[:, None]
+    vol = history.handled_count * weights[:, None]
     hnd = history.handle_s * weights[:, None]
     overall = float(hnd.sum() / vol.sum()) if vol.sum() > 0 else 0.0
     out: dict[str, FloatArray] = {}
@@ -233,7 +235,9 @@ class BacktestReport:
 
 def _mape(actual: FloatArray, predicted: FloatArray) -> float:
     mask = actual > 0
-    return float(np.mean(np.abs(actual[mask] - predicted[mask]) / actual[mask])) if mask.any() else 0.0
+    return (
+        float(np.mean(np.abs(actual[mask] - predicted[mask]) / actual[mask])) if mask.any() else 0.0
+    )
 
 
 def _wape(actual: FloatArray, predicted: FloatArray) -> float:
@@ -253,17 +257,20 @@ def backtest(history: ContactHistory, calendar: DayCalendar, holdout_weeks: int)
     predicted_aht = np.vstack([f.aht_s for f in model.forecast(test_days)])
     actual = history.volume[-holdout:]
     actual_handle = history.handle_s[-holdout:]
+    actual_handled = history.handled_count[-holdout:]
     last_week = train.volume[-7:]
     naive = np.vstack([last_week[(i % 7)] for i in range(holdout)])
-    mask = actual > 0
-    aht_err = np.abs(actual_handle[mask] - predicted_aht[mask] * actual[mask]).sum()
+    handled = actual_handled > 0
+    aht_err = np.abs(
+        actual_handle[handled] - predicted_aht[handled] * actual_handled[handled]
+    ).sum()
     return BacktestReport(
         holdout_days=holdout,
         interval_mape=_mape(actual, predicted),
         interval_wape=_wape(actual, predicted),
         daily_mape=_mape(actual.sum(axis=1), predicted.sum(axis=1)),
         daily_wape=_wape(actual.sum(axis=1), predicted.sum(axis=1)),
-        aht_wape=float(aht_err / actual_handle[mask].sum()) if mask.any() else 0.0,
+        aht_wape=float(aht_err / actual_handle[handled].sum()) if handled.any() else 0.0,
         naive_interval_wape=_wape(actual, naive),
         naive_daily_mape=_mape(actual.sum(axis=1), naive.sum(axis=1)),
     )

@@ -54,7 +54,7 @@ class ShiftPattern:
     length_slots: int
     """Length from start to end, breaks included, in intervals."""
     breaks: tuple[BreakWindow, ...] = ()
-    """Breaks, in order; they may not overlap."""
+    """Breaks, in any order; placements where they overlap or touch are skipped."""
     max_agents: int | None = None
     """At most this many agents on this pattern (e.g. part-timers available)."""
 
@@ -113,12 +113,12 @@ class ShiftPlan:
     @property
     def over(self) -> IntArray:
         """Agents beyond the requirement per interval."""
-        return np.maximum(self.scheduled - self.required, 0)
+        return np.asarray(np.maximum(self.scheduled - self.required, 0), dtype=np.int64)
 
     @property
     def under(self) -> IntArray:
         """Agents missing per interval."""
-        return np.maximum(self.required - self.scheduled, 0)
+        return np.asarray(np.maximum(self.required - self.scheduled, 0), dtype=np.int64)
 
 
 def check_pattern(pattern: ShiftPattern, rules: LabourRules, interval_s: int) -> None:
@@ -131,7 +131,8 @@ def check_pattern(pattern: ShiftPattern, rules: LabourRules, interval_s: int) ->
     working = pattern.length_slots * hours - unpaid
     if working > rules.max_working_hours + 1e-9:
         raise ScheduleError(
-            f"pattern {pattern.name!r}: {working:g} working hours exceed {rules.max_working_hours:g}"
+            f"pattern {pattern.name!r}: {working:g} working hours "
+            f"exceed {rules.max_working_hours:g}"
         )
     for limit_h, need_min in ((6.0, rules.break_over_6h_min), (8.0, rules.break_over_8h_min)):
         if working > limit_h + 1e-9 and total_break * 60.0 < need_min - 1e-9:
@@ -150,9 +151,10 @@ def _break_placements(pattern: ShiftPattern) -> Iterator[tuple[tuple[int, int], 
     ranges = [range(b.earliest_slot, b.latest_slot + 1) for b in pattern.breaks]
     for starts in itertools.product(*ranges):
         spans = tuple(
-            (s, s + b.length_slots) for s, b in zip(starts, pattern.breaks, strict=True)
+            sorted((s, s + b.length_slots) for s, b in zip(starts, pattern.breaks, strict=True))
         )
-        if all(spans[i][1] <= spans[i + 1][0] for i in range(len(spans) - 1)):
+        # breaks may not overlap or touch (two touching breaks are one long break)
+        if all(spans[i][1] < spans[i + 1][0] for i in range(len(spans) - 1)):
             yield spans
 
 
@@ -169,7 +171,9 @@ def _candidate_shifts(
             if start < 0 or end > horizon:
                 continue
             for spans in _break_placements(pattern):
-                rows = [s for s in range(start, end) if not any(a <= s - start < b for a, b in spans)]
+                rows = [
+                    s for s in range(start, end) if not any(a <= s - start < b for a, b in spans)
+                ]
                 absolute = tuple((start + a, start + b) for a, b in spans)
                 shift = ShiftAssignment(pattern.name, start, end, absolute, 0, paid)
                 out.append((index, shift, np.asarray(rows, dtype=np.int64)))
@@ -231,8 +235,12 @@ def plan_shifts(
             scheduled[covered] += count
             shifts.append(
                 ShiftAssignment(
-                    shift.pattern, shift.start_slot, shift.end_slot, shift.break_slots,
-                    int(count), shift.paid_hours,
+                    shift.pattern,
+                    shift.start_slot,
+                    shift.end_slot,
+                    shift.break_slots,
+                    int(count),
+                    shift.paid_hours,
                 )
             )
     shifts.sort(key=lambda s: (s.start_slot, s.pattern, s.break_slots))
@@ -248,14 +256,14 @@ def plan_shifts(
 
 def agents_per_interval(plan: ShiftPlan, horizon_start: float) -> list[tuple[float, int]]:
     """The plan as (interval start in epoch seconds, agents working) — a simulator's input."""
-    return [
-        (horizon_start + i * plan.interval_s, int(n)) for i, n in enumerate(plan.scheduled)
-    ]
+    return [(horizon_start + i * plan.interval_s, int(n)) for i, n in enumerate(plan.scheduled)]
 
 
 def slots_for_hours(hours: float, interval_s: int) -> int:
     """Whole intervals in ``hours`` (must divide evenly)."""
     slots = hours * 3600.0 / interval_s
     if not math.isclose(slots, round(slots)):
-        raise ScheduleError(f"{hours:g} h is not a whole number of {interval_s // 60}-min intervals")
+        raise ScheduleError(
+            f"{hours:g} h is not a whole number of {interval_s // 60}-min intervals"
+        )
     return round(slots)

@@ -148,7 +148,9 @@ def staff_intervals_erlang_c(
     nf = agents.astype(np.float64)
     safe_a = np.where(busy, load, 0.0)
     sl_all = np.where(
-        busy, np.asarray(service_level_c(np.maximum(nf, 1.0), safe_a, aht, target.answer_time_s)), 1.0
+        busy,
+        np.asarray(service_level_c(np.maximum(nf, 1.0), safe_a, aht, target.answer_time_s)),
+        1.0,
     )
     asa_all = np.where(busy, np.asarray(asa_c(np.maximum(nf, 1.0), safe_a, aht)), 0.0)
     occ_all = np.where(busy, safe_a / np.maximum(nf, 1.0), 0.0)
@@ -253,9 +255,7 @@ def staff_intervals(
     target: StaffingTarget,
 ) -> list[IntervalStaffing]:
     """Staffing per interval: Erlang C, or Erlang A when ``target.patience_s`` is set."""
-    erlang_c_plan = staff_intervals_erlang_c(
-        calls, interval_s, aht_s, _without_abandonment(target)
-    )
+    erlang_c_plan = staff_intervals_erlang_c(calls, interval_s, aht_s, _without_abandonment(target))
     if target.patience_s is None:
         return erlang_c_plan
     volume = np.asarray(calls, dtype=np.float64)

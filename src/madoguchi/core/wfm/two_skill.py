@@ -12,14 +12,20 @@ Method (Erlang per skill with a pooling correction):
 
 The least such team needs ``f = n_a + n_b − n_pool`` cross-trained agents (the pooling gain) to
 reach the pooled size; with fewer cross-trained agents it is ``n_a + n_b − f``. The rule assumes
-that cross-trained agents are always where they are needed, so it is optimistic; its error has
-to be measured against the simulator (``madoguchi simulate``) with a skills-based router, and is
-not measured yet.
+that cross-trained agents are always where they are needed, so it is optimistic (its error
+against the simulator is measured by ``madoguchi bench wfm_skills``; see docs/wfm.md).
+
+:func:`corrected_two_skill_staffing` corrects the rule with an evaluator — in practice a
+simulated day through the real router (:mod:`madoguchi.wfm_two_skill_sim`): while a skill misses
+its service level, add an agent where it is missing (a dedicated agent of that skill, or a
+cross-trained one when both miss); when the rule's team already meets both, remove dedicated
+agents from the skill with the most slack while both still meet.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from madoguchi.core.wfm.staffing import StaffingTarget, staff_interval
 
@@ -94,3 +100,76 @@ def two_skill_staffing(
         separate_b=n_b,
         pooled=n_pool,
     )
+
+
+SkillServiceLevels = tuple[float, float]
+"""Service level of the first and the second skill, as an evaluator measured them."""
+
+
+@dataclass(frozen=True)
+class CorrectedTwoSkillStaffing:
+    """The team after correction, what it achieved, and every team tried on the way."""
+
+    team: TwoSkillStaffing
+    service_levels: SkillServiceLevels
+    """Of ``team``, as evaluated."""
+    met: bool
+    """Whether ``team`` meets the target for both skills (False: steps ran out)."""
+    tried: list[tuple[TwoSkillStaffing, SkillServiceLevels]] = field(default_factory=list)
+    """Every evaluated team in order, the rule's first."""
+
+
+def corrected_two_skill_staffing(
+    a: SkillDemand,
+    b: SkillDemand,
+    interval_s: float,
+    target: StaffingTarget,
+    evaluate: Callable[[TwoSkillStaffing], SkillServiceLevels],
+    cross_trained: int | None = None,
+    max_steps: int = 12,
+) -> CorrectedTwoSkillStaffing:
+    """The rule's team (:func:`two_skill_staffing`), corrected by ``evaluate`` (see the module
+    docstring); only the service-level target is corrected for."""
+    goal = target.service_level
+    if goal is None:
+        raise ValueError("the correction needs a service-level target")
+    team = two_skill_staffing(a, b, interval_s, target, cross_trained)
+    levels = evaluate(team)
+    tried = [(team, levels)]
+    added = False
+    for _ in range(max_steps):
+        miss_a, miss_b = levels[0] < goal, levels[1] < goal
+        if not (miss_a or miss_b):
+            break
+        if miss_a and miss_b:
+            team = replace(team, cross_trained=team.cross_trained + 1)
+        elif miss_a:
+            team = replace(team, dedicated_a=team.dedicated_a + 1)
+        else:
+            team = replace(team, dedicated_b=team.dedicated_b + 1)
+        added = True
+        levels = evaluate(team)
+        tried.append((team, levels))
+    met = min(levels) >= goal
+    if met and not added:
+        for _ in range(max_steps):
+            trial = _one_fewer(team, levels)
+            if trial is None:
+                break
+            trial_levels = evaluate(trial)
+            tried.append((trial, trial_levels))
+            if min(trial_levels) < goal:
+                break
+            team, levels = trial, trial_levels
+    return CorrectedTwoSkillStaffing(team, levels, met, tried)
+
+
+def _one_fewer(team: TwoSkillStaffing, levels: SkillServiceLevels) -> TwoSkillStaffing | None:
+    """The team minus one dedicated agent of the skill with more slack (or the other skill)."""
+    order = ("a", "b") if levels[0] >= levels[1] else ("b", "a")
+    for skill in order:
+        if skill == "a" and team.dedicated_a > 0:
+            return replace(team, dedicated_a=team.dedicated_a - 1)
+        if skill == "b" and team.dedicated_b > 0:
+            return replace(team, dedicated_b=team.dedicated_b - 1)
+    return None

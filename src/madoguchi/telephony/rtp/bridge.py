@@ -50,16 +50,19 @@ class RtpBridge:
 
     def _relay(self, packet: RtpPacket, to: RtpEndpoint, channel: int) -> None:
         payload = g711.transcode(packet.payload, packet.payload_type, to.payload_type)
-        to.send_now(payload, packet.marker)
+        to.send_now(payload, packet.marker, (packet.ssrc, packet.timestamp))
         self.forwarded[channel] += 1
         if self.recorder is not None and self._clock is not None:
-            self.recorder.add(
-                channel, g711.decode(packet.payload, packet.payload_type), self._clock()
-            )
+            self.recorder.add_g711(channel, packet.payload, packet.payload_type, self._clock())
 
-    def close(self) -> None:
-        """Stop relaying (the legs stay open) and finish the recording."""
+    def detach(self) -> StereoRecorder | None:
+        """Stop relaying (the legs stay open); returns the recorder, complete, not yet written."""
         self.caller.on_packet = None
         self.agent.on_packet = None
-        if self.recorder is not None:
-            self.recorder.close()
+        return self.recorder
+
+    def close(self) -> None:
+        """Stop relaying and write the recording here and now (blocking: see ``detach``)."""
+        recorder = self.detach()
+        if recorder is not None:
+            recorder.close()

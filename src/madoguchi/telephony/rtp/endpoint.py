@@ -14,8 +14,10 @@
     leg.close()
 
 Pacing follows the loop clock: packet k of a run goes out at ``start + k·20 ms`` (late ticks send
-what is due, so the rate holds on average). Symmetric RTP: the first packet received from an
-address other than the SDP's moves the remote address there (latching, for phones behind NAT).
+what is due, so the rate holds on average); the clock runs only while audio or digits are queued,
+and a run after a pause starts with the marker bit and a timestamp advanced by the pause.
+Symmetric RTP: the first packet received from an address other than the SDP's moves the remote
+address there (latching, for phones behind NAT).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ log = logging.getLogger(__name__)
 Address = tuple[str, int]
 FRAME_SAMPLES = 160
 FRAME_SECONDS = 0.020
+WATCHDOG_SECONDS = 0.5
 
 
 class _RtpProtocol(asyncio.DatagramProtocol):
@@ -88,6 +91,12 @@ class RtpEndpoint:
         self._started_at = 0.0
         self._timed_out = False
         self._dtmf_timestamp = 0
+        self._relay_ssrc: int | None = None
+        self._watchdog: asyncio.TimerHandle | None = None
+        self._watch_interval = min(WATCHDOG_SECONDS, timeout / 4) if timeout > 0 else 0.0
+        self._paused_at = 0.0
+        self._resume_marker = False
+        self._relay_offset = 0
         self.stats: dict[int, ReceptionStatistics] = {}
         """Reception statistics per SSRC (RFC 3550 keeps them per source)."""
         self.packets_sent = 0
@@ -103,7 +112,7 @@ class RtpEndpoint:
         """Called once when no RTP arrived for ``timeout`` seconds."""
 
     async def start(self) -> None:
-        """Bind the socket and start the 20 ms clock."""
+        """Bind the socket and start watching for an RTP time-out."""
         loop = asyncio.get_running_loop()
         self._loop = loop
         transport, _ = await loop.create_datagram_endpoint(
@@ -112,8 +121,30 @@ class RtpEndpoint:
         self._transport = transport
         self.port = transport.get_extra_info("sockname")[1]
         self._started_at = loop.time()
-        self._next_send = self._started_at + FRAME_SECONDS
-        self._tick = loop.call_at(self._next_send, self._on_tick)
+        self._paused_at = self._started_at
+        if self.timeout > 0:
+            self._watchdog = loop.call_at(
+                self._started_at + self._watch_interval, self._on_watchdog
+            )
+
+    def _on_watchdog(self) -> None:
+        loop = self._loop
+        assert loop is not None
+        now = loop.time()
+        self._check_timeout(now)
+        if not self._timed_out and self._transport is not None:
+            self._watchdog = loop.call_at(now + self._watch_interval, self._on_watchdog)
+
+    def _ensure_sending(self) -> None:
+        """Start the 20 ms clock (it runs only while something is queued)."""
+        if self._tick is not None or self._loop is None:
+            return
+        now = self._loop.time()
+        idle = round((now - self._paused_at) * 8000 / FRAME_SAMPLES) * FRAME_SAMPLES
+        self._timestamp = (self._timestamp + idle) & 0xFFFFFFFF
+        self._resume_marker = True
+        self._next_send = now
+        self._on_tick()
 
     def set_remote(self, address: Address) -> None:
         """Where to send (the address in the peer's SDP); latching may move it later."""
@@ -129,10 +160,12 @@ class RtpEndpoint:
         payload = g711.encode(samples, self.payload_type)
         for i in range(0, len(payload), FRAME_SAMPLES):
             self._queue.append(payload[i : i + FRAME_SAMPLES])
+        self._ensure_sending()
 
     def play_payload(self, payload: bytes) -> None:
         """Queue one already-encoded frame (in this leg's payload type)."""
         self._queue.append(payload)
+        self._ensure_sending()
 
     @property
     def queued_frames(self) -> int:
@@ -147,11 +180,29 @@ class RtpEndpoint:
             self._dtmf_queue.extend(encode_digit(digit, duration_ms))
             # a 40 ms pause of silence separates digits
             self._dtmf_queue.append((b"", False, -2))
+        self._ensure_sending()
 
-    def send_now(self, payload: bytes, marker: bool = False) -> None:
-        """Send one audio frame at once (relays forward without pacing)."""
-        self._emit(self.payload_type, payload, marker, self._timestamp)
-        self._timestamp = (self._timestamp + len(payload)) & 0xFFFFFFFF
+    def send_now(
+        self, payload: bytes, marker: bool = False, source: tuple[int, int] | None = None
+    ) -> None:
+        """Send one audio frame at once (relays forward without pacing).
+
+        ``source`` is the relayed packet's (SSRC, timestamp): its timestamps are carried over
+        with a fixed offset, so the sender's timing reaches the far end unchanged (a new source
+        gets a new offset and the marker bit).
+        """
+        if source is None:
+            self._emit(self.payload_type, payload, marker, self._timestamp)
+            self._timestamp = (self._timestamp + len(payload)) & 0xFFFFFFFF
+            return
+        ssrc, timestamp = source
+        if ssrc != self._relay_ssrc:
+            self._relay_ssrc = ssrc
+            self._relay_offset = (self._timestamp - timestamp) & 0xFFFFFFFF
+            marker = True
+        self._emit(
+            self.payload_type, payload, marker, (timestamp + self._relay_offset) & 0xFFFFFFFF
+        )
 
     def _emit(self, payload_type: int, payload: bytes, marker: bool, timestamp: int) -> None:
         if self._transport is None or self.remote is None:
@@ -165,13 +216,16 @@ class RtpEndpoint:
         loop = self._loop
         assert loop is not None
         now = loop.time()
-        while self._next_send <= now + 0.001:
+        if now - self._next_send > 1.0:  # the loop stalled: do not burst a backlog
+            self._next_send = now
+        while self._next_send <= now + 0.001 and (self._queue or self._dtmf_queue):
             self._send_frame()
             self._next_send += FRAME_SECONDS
-        if now - self._next_send > 1.0:  # the loop stalled: do not burst a backlog
-            self._next_send = now + FRAME_SECONDS
-        self._check_timeout(now)
-        self._tick = loop.call_at(self._next_send, self._on_tick)
+        if self._queue or self._dtmf_queue:
+            self._tick = loop.call_at(self._next_send, self._on_tick)
+        else:
+            self._tick = None
+            self._paused_at = self._next_send
 
     def _send_frame(self) -> None:
         if self._dtmf_queue:
@@ -187,12 +241,10 @@ class RtpEndpoint:
             if payload[1] & 0x80 and last_of_event:
                 self._timestamp = (self._timestamp + duration) & 0xFFFFFFFF
             return
-        if self._queue:
-            payload = self._queue.popleft()
-            self._emit(self.payload_type, payload, False, self._timestamp)
-            self._timestamp = (self._timestamp + len(payload)) & 0xFFFFFFFF
-        else:
-            self._timestamp = (self._timestamp + FRAME_SAMPLES) & 0xFFFFFFFF
+        payload = self._queue.popleft()
+        self._emit(self.payload_type, payload, self._resume_marker, self._timestamp)
+        self._resume_marker = False
+        self._timestamp = (self._timestamp + len(payload)) & 0xFFFFFFFF
 
     def _check_timeout(self, now: float) -> None:
         if self._timed_out or self.timeout <= 0:
@@ -239,9 +291,11 @@ class RtpEndpoint:
 
     def close(self) -> None:
         """Stop the clock and close the socket."""
-        if self._tick is not None:
-            self._tick.cancel()
-            self._tick = None
+        for handle in (self._tick, self._watchdog):
+            if handle is not None:
+                handle.cancel()
+        self._tick = None
+        self._watchdog = None
         if self._transport is not None:
             self._transport.close()
             self._transport = None

@@ -77,8 +77,12 @@ def decode(payload: bytes, payload_type: int) -> Pcm:
     return table[np.frombuffer(payload, dtype=np.uint8)]
 
 
+ULAW_TO_ALAW = ALAW_ENCODE[ULAW_DECODE.astype(np.int32) + 32768].tobytes()
+ALAW_TO_ULAW = ULAW_ENCODE[ALAW_DECODE.astype(np.int32) + 32768].tobytes()
+
+
 def transcode(payload: bytes, from_type: int, to_type: int) -> bytes:
     """Convert a G.711 payload between μ-law and A-law (identity when the types agree)."""
     if from_type == to_type:
         return payload
-    return encode(decode(payload, from_type), to_type)
+    return payload.translate(ULAW_TO_ALAW if from_type == 0 else ALAW_TO_ULAW)

@@ -1,8 +1,9 @@
 """Two-channel call recording: caller on the left, agent on the right, 8 kHz 16-bit WAV.
 
-Frames are placed by their arrival time on the loop clock (snapped to 20 ms), so silence on one
-side (no packets) stays silence and the channels stay aligned; a frame that would overlap the
-previous one on its channel is appended right after it instead.
+A frame that arrives within ``GAP_SECONDS`` of where its channel's audio ends is appended right
+after it (arrival jitter does not cut the audio); a frame after a longer pause (no packets: hold,
+silence suppression, one side quiet) is placed at its arrival time on the loop clock, so the
+pause stays silence and the two channels stay aligned.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from madoguchi.telephony.rtp.endpoint import FRAME_SAMPLES
+from madoguchi.telephony.rtp import g711
 
 CALLER = 0
 AGENT = 1
 RATE = 8000
+GAP_SECONDS = 0.1
+LINEAR = -1
 
 
 class StereoRecorder:
@@ -27,17 +30,26 @@ class StereoRecorder:
         self.path = path
         self.started_at = started_at
         self._max_samples = int(max_seconds * RATE)
-        self._chunks: list[list[tuple[int, npt.NDArray[np.int16]]]] = [[], []]
+        # (position, data, kind): kind is the G.711 payload type, or LINEAR for int16 bytes
+        self._chunks: list[list[tuple[int, bytes, int]]] = [[], []]
         self._ends = [0, 0]
 
     def add(self, channel: int, pcm: npt.NDArray[np.int16], at: float) -> None:
-        """Add a frame heard on ``channel`` (CALLER or AGENT) at loop time ``at``."""
-        wanted = round((at - self.started_at) * RATE / FRAME_SAMPLES) * FRAME_SAMPLES
-        position = max(wanted, self._ends[channel])
-        if position + len(pcm) > self._max_samples:
+        """Add linear audio heard on ``channel`` (CALLER or AGENT) at loop time ``at``."""
+        self._place(channel, pcm.astype("<i2").tobytes(), LINEAR, len(pcm), at)
+
+    def add_g711(self, channel: int, payload: bytes, payload_type: int, at: float) -> None:
+        """Add a G.711 frame as received (decoded only when the file is written)."""
+        self._place(channel, payload, payload_type, len(payload), at)
+
+    def _place(self, channel: int, data: bytes, kind: int, samples: int, at: float) -> None:
+        wanted = round((at - self.started_at) * RATE)
+        end = self._ends[channel]
+        position = end if wanted - end <= GAP_SECONDS * RATE else wanted
+        if position + samples > self._max_samples:
             return
-        self._chunks[channel].append((position, pcm.astype(np.int16)))
-        self._ends[channel] = position + len(pcm)
+        self._chunks[channel].append((position, data, kind))
+        self._ends[channel] = position + samples
 
     @property
     def duration(self) -> float:
@@ -47,7 +59,8 @@ class StereoRecorder:
     def channel(self, channel: int) -> npt.NDArray[np.int16]:
         """One channel as a mono array of the full length."""
         out = np.zeros(max(self._ends), dtype=np.int16)
-        for position, pcm in self._chunks[channel]:
+        for position, data, kind in self._chunks[channel]:
+            pcm = np.frombuffer(data, dtype="<i2") if kind == LINEAR else g711.decode(data, kind)
             out[position : position + len(pcm)] = pcm
         return out
 

@@ -97,6 +97,8 @@ class Call:
         self.session_expires: str | None = None
         self.timer_required = False
         self.ack: bytes = b""
+        self.transaction_keys: list[str] = []
+        """Keys of this call's INVITE transactions (initial, re-INVITEs, auth retries)."""
         self.credentials: tuple[str, str] | None = None
         """Outbound: user name and password for a 401/407 retry."""
         loop = asyncio.get_running_loop()
@@ -114,6 +116,9 @@ class Call:
         """Called once when the call is answered."""
         self.on_ended: Callable[[str], None] | None = None
         """Called once with the end reason."""
+        self.on_refer: Callable[[str], None] | None = None
+        """Called with the Refer-To URI when the peer asks us to transfer the call (REFER);
+        report the outcome with :meth:`notify_transfer`. Without it REFER is declined (603)."""
 
     # -- application actions ---------------------------------------------------------------
 
@@ -157,6 +162,11 @@ class Call:
         self._require(None, CallState.ANSWERED)
         body = f"Signal={digit}\r\nDuration={duration_ms}\r\n".encode()
         self._endpoint._in_dialog_request(self, "INFO", body, "application/dtmf-relay")
+
+    def notify_transfer(self, status: int) -> None:
+        """Tell the peer that sent REFER how the transfer went (a SIP status: 200, 486 …)."""
+        self._require(None, CallState.ANSWERED)
+        self._endpoint._notify_transfer(self, status)
 
     # -- endpoint side ---------------------------------------------------------------------
 

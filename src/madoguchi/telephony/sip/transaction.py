@@ -157,11 +157,11 @@ class Transaction:
 class ServerInviteTransaction(Transaction):
     """Server INVITE transaction (§17.2.1, RFC 6026): Proceeding → Accepted/Completed → …"""
 
-    __slots__ = ("_last_response", "request")
+    __slots__ = ("_last_response",)
 
     def __init__(self, key: str, request: SipRequest, destination: Destination, reliable: bool):
+        """``request`` is the INVITE; only its key and address are kept (memory, GC)."""
         super().__init__(key, destination, reliable)
-        self.request = request
         self.state = TransactionState.PROCEEDING
         self._last_response: bytes | None = None
 
@@ -214,11 +214,11 @@ class ServerInviteTransaction(Transaction):
 class ServerNonInviteTransaction(Transaction):
     """Server non-INVITE transaction (§17.2.2): Trying → Proceeding → Completed → Terminated."""
 
-    __slots__ = ("_last_response", "request")
+    __slots__ = ("_last_response",)
 
     def __init__(self, key: str, request: SipRequest, destination: Destination, reliable: bool):
+        """``request`` is the request; only its key and address are kept (memory, GC)."""
         super().__init__(key, destination, reliable)
-        self.request = request
         self._last_response: bytes | None = None
 
     def respond(self, response: SipResponse, now: float) -> Outgoing:
@@ -387,7 +387,12 @@ class TransactionTable:
         while heap and heap[0][0] <= now:
             due, _, tx = heapq.heappop(heap)
             if tx.deadline != due:
-                continue  # stale entry: the timer was re-armed or stopped
+                # stale entry: the timer was re-armed or stopped; make sure the live one is armed
+                if tx.deadline is not None and tx.deadline > due:
+                    heapq.heappush(heap, (tx.deadline, next(self._order), tx))
+                elif tx.deadline is None and tx.terminated:
+                    self._forget(tx)
+                continue
             sent = tx.handle_timer(now)
             self.retransmissions += len(sent)
             out.extend(sent)

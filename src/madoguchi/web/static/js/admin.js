@@ -58,18 +58,18 @@ async function loadConfig() {
   const table = (head, rows) => `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("")}</tbody></table>`;
   $("config-body").innerHTML = `
-    <h3>Queues</h3>${table(["id", "name", "skills", "SL", "hours", "policy", "ACW"], config.queues.map((q) => [q.id, localized(q.name),
+    <h3>${esc(t("cfg.queues"))}</h3>${table(["id", "name", "skills", "SL", "hours", "policy", "ACW"], config.queues.map((q) => [q.id, localized(q.name),
       q.skills.map((s) => `${s.skill}≥${s.min}`).join(", "), `${Math.round(q.service_level.fraction * 100)}/${q.service_level.seconds}s`,
       q.hours || "24h", q.policy, `${q.after_contact_work_s}s`]))}
-    <h3>Skills</h3>${table(["id", "name"], config.skills.map((s) => [s.id, localized(s.name)]))}
-    <h3>Hours and holidays</h3>${config.calendars.map((c) => `<h4>${esc(c.id)} (${esc(c.timezone)})</h4>
+    <h3>${esc(t("cfg.skills"))}</h3>${table(["id", "name"], config.skills.map((s) => [s.id, localized(s.name)]))}
+    <h3>${esc(t("cfg.hours"))}</h3>${config.calendars.map((c) => `<h4>${esc(c.id)} (${esc(c.timezone)})</h4>
       ${table(["mon", "tue", "wed", "thu", "fri", "sat", "sun"], [Object.values(c.weekly)])}
       ${table(["date", "hours", "name"], c.exceptions_next_60_days.map((x) => [x.date, x.hours, x.name]))}`).join("")}
-    <h3>Teams</h3>${table(["id", "name", "supervisor", "mode"], config.teams.map((x) => [x.id, localized(x.name), x.supervisor || "", x.work_mode]))}
-    <h3>Agents</h3>${table(["id", "name", "team", "skills", "ext"], config.agents.map((a) => [a.id, a.name, a.team || "",
+    <h3>${esc(t("cfg.teams"))}</h3>${table(["id", "name", "supervisor", "mode"], config.teams.map((x) => [x.id, localized(x.name), x.supervisor || "", x.work_mode]))}
+    <h3>${esc(t("cfg.agents"))}</h3>${table(["id", "name", "team", "skills", "ext"], config.agents.map((a) => [a.id, a.name, a.team || "",
       a.skills.map((s) => `${s.skill}:${s.level}`).join(", "), a.extension || ""]))}
-    <h3>Dispositions</h3>${table(["code", "name", "category"], config.dispositions.map((d) => [d.code, localized(d.name), d.category]))}
-    <h3>Not-ready reasons</h3>${table(["code", "name"], config.not_ready_reasons.map((d) => [d.code, localized(d.name)]))}`;
+    <h3>${esc(t("cfg.dispositions"))}</h3>${table(["code", "name", "category"], config.dispositions.map((d) => [d.code, localized(d.name), d.category]))}
+    <h3>${esc(t("cfg.reasons"))}</h3>${table(["code", "name"], config.not_ready_reasons.map((d) => [d.code, localized(d.name)]))}`;
 }
 
 async function loadScripts() {

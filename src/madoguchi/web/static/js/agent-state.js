@@ -21,7 +21,7 @@ class AgentStateElement extends HTMLElement {
         <select id="reason" aria-label="reason"></select>
         <button type="button" id="go-not-ready" data-i18n="state.not_ready"></button>
       </div>
-      <div class="row" style="margin-top:.5rem">
+      <div class="row" data-gap="small">
         <button type="button" id="start-work" data-i18n="state.start_work"></button>
         <button type="button" id="end-work" data-i18n="state.end_work"></button>
       </div>

@@ -53,17 +53,18 @@ function offerView(detail, queueId, contactId) {
     queue_id: queueId,
     queue_name: queue.name ? (document.documentElement.lang === "en" ? queue.name.en : queue.name.ja) : queueId,
     attributes: j.attributes || {},
-    wait_started_at: j.wait_started_at || j.queued_at || (detail && detail.started_at),
+    wait_started_at: j.first_queued_at || j.created_at || (detail && detail.started_at),
   };
 }
 
 async function showOffer(contactId, queueId) {
   Object.assign(desk, { contactId, phase: "offered", queueId });
   const detail = await loadContact(contactId);
+  if (!queueId && detail && detail.queues.length) queueId = detail.queues[detail.queues.length - 1];
   offerEl.show(offerView(detail, queueId, contactId));
   const j = (detail && detail.journey) || {};
   const number = (j.attributes || {}).customer_number;
-  popEl.lookup({ phone: j.from_address, number, customer_id: j.customer_id || (detail && detail.customer_id), contact_id: contactId });
+  popEl.lookup({ phone: j.from_address, number, customer_id: j.customer_id, contact_id: contactId });
   scriptEl.load(queueId, contactId);
 }
 
@@ -89,29 +90,34 @@ function clearDesk() {
   wrapEl.show(null);
 }
 
-function applySnapshot(snapshot) {
-  const view = snapshot.agents.find((a) => (a.agent_id || a.id) === me.agent_id);
+async function applySnapshot(snapshot) {
+  const view = snapshot.agents.find((a) => a.agent_id === me.agent_id);
+  clearDesk();
   if (!view) {
     stateEl.update("logged_out", null);
-    clearDesk();
     return;
   }
   stateEl.update(view.state, view.reason, view.since);
-  const contact = (view.contacts || [])[0] || (view.contact_id ? { contact_id: view.contact_id } : null);
-  clearDesk();
-  if (!contact) return;
-  const id = contact.contact_id || contact.id || contact;
-  const queueId = contact.queue_id || view.queue_id;
-  if (view.state === "reserved") showOffer(id, queueId);
-  else if (view.state === "after_contact_work") showWrapUp(id, queueId, view.since);
-  else {
-    showConnected(id, queueId, contact.connected_at || view.since, contact.held ? "held" : "connected");
-    loadContact(id).then((detail) => {
-      const j = (detail && detail.journey) || {};
-      popEl.lookup({ phone: j.from_address, customer_id: detail && detail.customer_id, contact_id: id });
-      scriptEl.load(queueId, id);
-    });
+  const id = view.offer || (view.contacts || [])[0] || (view.wrap_up || [])[0];
+  if (!id) return;
+  const detail = await loadContact(id);
+  const queues = (detail && detail.queues) || [];
+  const queueId = queues[queues.length - 1];
+  if (view.offer === id) {
+    showOffer(id, queueId);
+    return;
   }
+  if ((view.contacts || []).includes(id)) {
+    const steps = ((detail && detail.journey && detail.journey.journey) || []);
+    const last = steps.filter((s) => ["ContactConnected", "ContactHeld", "ContactResumed"].includes(s.kind)).pop();
+    const connected = steps.filter((s) => s.kind === "ContactConnected").pop();
+    showConnected(id, queueId, connected ? connected.at : view.since, last && last.kind === "ContactHeld" ? "held" : "connected");
+  } else {
+    showWrapUp(id, queueId, view.since);
+  }
+  const j = (detail && detail.journey) || {};
+  popEl.lookup({ phone: j.from_address, number: (j.attributes || {}).customer_number, customer_id: j.customer_id, contact_id: id });
+  scriptEl.load(queueId, id);
 }
 
 function applyEvent(e) {

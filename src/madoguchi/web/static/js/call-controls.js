@@ -17,7 +17,7 @@ class CallControlsElement extends HTMLElement {
       <div class="row"><select id="transfer-queue"></select><button type="button" id="do-transfer-queue" data-i18n="controls.transfer"></button></div>
       <label for="transfer-agent" data-i18n="controls.transfer_agent"></label>
       <div class="row"><input id="transfer-agent" autocomplete="off"><button type="button" id="do-transfer-agent" data-i18n="controls.transfer"></button></div>
-      <div class="row" style="margin-top:.5rem"><button type="button" id="to-supervisor" data-i18n="controls.to_supervisor"></button></div>
+      <div class="row" data-gap="small"><button type="button" id="to-supervisor" data-i18n="controls.to_supervisor"></button></div>
       <p class="error" id="controls-error" role="alert"></p>`;
     translate(this);
     const on = (id, f) => this.querySelector(id).addEventListener("click", f);

@@ -9,7 +9,7 @@ class OfferElement extends HTMLElement {
     this.innerHTML = `
       <h2 data-i18n="offer.title"></h2>
       <dl class="fields" id="offer-fields"></dl>
-      <div class="row" style="margin-top:.6rem">
+      <div class="row" data-gap="small">
         <button type="button" class="primary" id="answer" data-i18n="offer.answer" accesskey="a"></button>
         <button type="button" id="decline" data-i18n="offer.decline"></button>
       </div>

@@ -8,7 +8,7 @@ class ScreenPopElement extends HTMLElement {
     this.innerHTML = `
       <h2 data-i18n="pop.title"></h2>
       <form class="row" id="pop-search">
-        <input id="pop-query" data-i18n-attr="placeholder:pop.search_hint;aria-label:pop.search_hint" style="flex:1">
+        <input id="pop-query" data-i18n-attr="placeholder:pop.search_hint;aria-label:pop.search_hint" data-grow>
         <button type="submit" data-i18n="pop.search"></button>
       </form>
       <div id="pop-body"><p class="muted" data-i18n="pop.empty"></p></div>`;
@@ -26,7 +26,11 @@ class ScreenPopElement extends HTMLElement {
   /** Look up by {phone, number, customer_id, contact_id}; the server audits the read. */
   async lookup(keys, purpose = "screen_pop") {
     const params = new URLSearchParams({ purpose });
-    for (const [k, v] of Object.entries(keys)) if (v !== undefined && v !== null && v !== "") params.set(k, v);
+    for (const [k, v] of Object.entries(keys)) {
+      if (v === undefined || v === null || v === "") continue;
+      if (k === "customer_id" && !/^[1-9][0-9]*$/.test(String(v))) continue;
+      params.set(k, v);
+    }
     try {
       this.data = await api(`/api/v1/screen-pop?${params}`);
     } catch (failure) {

@@ -24,7 +24,7 @@ class SoftphoneElement extends HTMLElement {
         <button type="button" id="phone-connect" data-i18n="phone.connect"></button>
         <button type="button" id="phone-disconnect" data-i18n="phone.disconnect"></button>
       </div>
-      <div class="row" id="keypad" style="margin-top:.5rem"></div>
+      <div class="row" id="keypad" data-gap="small"></div>
       <audio id="phone-audio" autoplay></audio>`;
     const keypad = this.querySelector("#keypad");
     for (const digit of "123456789*0#") {
@@ -71,7 +71,7 @@ class SoftphoneElement extends HTMLElement {
       await pc.setRemoteDescription(answer);
     } catch (failure) {
       this._close();
-      this._set(failure.status === 503 ? "unavailable" : "failed");
+      this._set(failure.errorId === "softphone-unavailable" ? "unavailable" : "failed");
     }
   }
 

@@ -48,7 +48,7 @@ class TalkScriptElement extends HTMLElement {
         <p class="say">${esc(this._text(step.say_ja, step.say_en))}</p>
         ${branches ? `<p class="muted">${esc(t("script.if_customer_says"))}</p><ul>${branches}</ul>` : ""}
       </div>
-      <div class="row" style="margin-top:.5rem">
+      <div class="row" data-gap="small">
         <button type="button" id="script-restart">${esc(t("script.restart"))}</button>
         <button type="button" id="script-escalate">${esc(t("script.escalate"))}</button>
       </div>

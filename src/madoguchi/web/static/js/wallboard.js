@@ -50,7 +50,7 @@ class WallboardElement extends HTMLElement {
         ${kpi("total-answered", t("board.answered"), total.answered)}
         ${kpi("total-available", t("state.available"), total.agents.available || 0)}
       </div>
-      <h2 style="margin-top:1rem">${esc(t("board.queues"))}</h2>
+      <h2 data-gap="large">${esc(t("board.queues"))}</h2>
       <table id="queue-table">
         <thead><tr><th>${esc(t("board.queue"))}</th><th class="num">${esc(t("board.waiting"))}</th>
         <th class="num">${esc(t("board.longest"))}</th><th class="num">${esc(t("board.sl_today"))}</th>

@@ -13,7 +13,7 @@ class WrapUpElement extends HTMLElement {
         <select id="disposition" required></select>
         <label for="notes" data-i18n="wrap.notes"></label>
         <textarea id="notes" rows="4" maxlength="4000"></textarea>
-        <label><input type="checkbox" id="need-follow-up" style="width:auto"> <span data-i18n="wrap.follow_up"></span></label>
+        <label><input type="checkbox" id="need-follow-up" data-inline> <span data-i18n="wrap.follow_up"></span></label>
         <div id="follow-up-fields" class="hidden">
           <label for="follow-up-due" data-i18n="wrap.due"></label>
           <input type="date" id="follow-up-due">

@@ -1,0 +1,180 @@
+"""The center server: runtime, store, contact flows, SIP telephony and the web, in one process.
+
+:class:`CenterServer` assembles the parts that ``madoguchi serve`` and ``madoguchi demo`` run::
+
+    server = CenterServer(ServerOptions(data_dir=Path("data")))
+    await server.start()     # store migrated, state rebuilt from the log, SIP and HTTP listening
+    ...
+    await server.stop()      # drain: no new calls, live calls may finish, then everything closes
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from madoguchi.core.config import CenterConfig
+from madoguchi.core.config_loader import parse_center
+from madoguchi.core.flows.registry import FlowRegistry
+from madoguchi.runtime import CenterRuntime, SystemClock
+from madoguchi.runtime.voice import VoiceGateway
+from madoguchi.samples import load_sample_center
+from madoguchi.store import EventStore, open_store
+from madoguchi.telephony.media import PromptCache
+from madoguchi.telephony.sip.digest import DigestAuthenticator
+from madoguchi.telephony.sip.endpoint import SipEndpoint
+from madoguchi.telephony.sip.registrar import Registrar
+
+log = logging.getLogger("madoguchi.server")
+
+PHONE_REALM = "madoguchi"
+
+
+@dataclass
+class ServerOptions:
+    """How to run a center (the ``madoguchi serve`` options)."""
+
+    config_file: Path | None = None
+    """The center's YAML; None: the sample center."""
+    config: CenterConfig | None = None
+    """An already loaded center (takes precedence over ``config_file``)."""
+    flows_dir: Path | None = None
+    """Flow files to load; None: ``flows/`` beside the config file, else the sample flows."""
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    """Event store URL; None: a SQLite file in ``data_dir``."""
+    sip_host: str = "127.0.0.1"
+    sip_port: int = 5060
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    web: bool = True
+    drain_timeout_s: float = 30.0
+    phone_passwords: dict[str, str] = field(default_factory=dict)
+    """SIP extension → password for agents' phones; empty: ``phone_password_default``."""
+    phone_password_default: str | None = None
+    settings: Any = None
+    """``madoguchi.settings.Settings`` for the web; None builds one from the environment."""
+
+
+def load_center(path: Path | None) -> CenterConfig:
+    """The center at ``path`` (``ConfigError`` with ``FILE:LINE`` problems), or the sample."""
+    if path is None:
+        return load_sample_center()
+    return parse_center(path.read_text(encoding="utf-8"), str(path))
+
+
+def flow_files(options: ServerOptions) -> list[tuple[str, str]]:
+    """(file name, text) of every flow to load."""
+    directory = options.flows_dir
+    if directory is None and options.config_file is not None:
+        candidate = options.config_file.parent / "flows"
+        directory = candidate if candidate.is_dir() else None
+    if directory is not None:
+        return [(str(p), p.read_text(encoding="utf-8")) for p in sorted(directory.glob("*.yaml"))]
+    samples = files("madoguchi.samples").joinpath("flows")
+    found = []
+    for entry in sorted(samples.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml") and entry.name != "customers.yaml":
+            found.append((f"samples/flows/{entry.name}", entry.read_text(encoding="utf-8")))
+    return found
+
+
+class CenterServer:
+    """Everything ``madoguchi serve`` runs; see the module docstring."""
+
+    def __init__(self, options: ServerOptions) -> None:
+        self.options = options
+        self.config = options.config or load_center(options.config_file)
+        options.data_dir.mkdir(parents=True, exist_ok=True)
+        url = options.database_url or f"sqlite:///{(options.data_dir / 'events.sqlite3').resolve()}"
+        self.store: EventStore = open_store(url)
+        self.runtime = CenterRuntime(self.config, self.store, clock=SystemClock())
+        self.flows = FlowRegistry(self.config)
+        for name, text in flow_files(options):
+            self.flows.publish(text, name)
+        self.prompts = PromptCache(options.data_dir / "prompts")
+        self.registrar = Registrar()
+        self.endpoint = SipEndpoint(
+            host=options.sip_host,
+            port=options.sip_port,
+            registrar=self.registrar,
+            authenticator=DigestAuthenticator(PHONE_REALM, self._phone_password),
+        )
+        self.gateway = VoiceGateway(
+            self.runtime,
+            self.endpoint,
+            self.flows,
+            self.prompts,
+            options.data_dir / "recordings",
+        )
+        self.app: Any = None
+        self._web: Any = None
+        self._web_task: asyncio.Task[None] | None = None
+
+    def _phone_password(self, user: str) -> str | None:
+        return self.options.phone_passwords.get(user, self.options.phone_password_default)
+
+    async def start(self) -> None:
+        """Rebuild state, then open SIP and (unless disabled) HTTP."""
+        await self.runtime.start()
+        self.gateway.attach()
+        await self.endpoint.start()
+        log.info("SIP listening on %s:%d", self.options.sip_host, self.endpoint.port)
+        if self.options.web:
+            await self._start_web()
+
+    async def _start_web(self) -> None:
+        import uvicorn
+
+        from madoguchi.api.app import create_app
+        from madoguchi.settings import Settings
+
+        settings = self.options.settings or Settings(
+            database_url=f"sqlite+pysqlite:///{(self.options.data_dir / 'crm.sqlite3').resolve()}"
+        )
+        self.app = create_app(
+            settings,
+            self.runtime,
+            create_tables=True,
+            extras={"status_checks": {"sip": self._sip_status}},
+        )
+        config = uvicorn.Config(
+            self.app,
+            host=self.options.http_host,
+            port=self.options.http_port,
+            log_config=None,
+            lifespan="on",
+        )
+        self._web = uvicorn.Server(config)
+        self._web.install_signal_handlers = lambda: None  # the CLI owns the signals
+        self._web_task = asyncio.get_running_loop().create_task(self._web.serve())
+        while not self._web.started and not self._web_task.done():
+            await asyncio.sleep(0.02)
+        if self._web_task.done():
+            self._web_task.result()  # raise the start-up failure (port taken…)
+
+    def _sip_status(self) -> tuple[bool, str]:
+        listening = self.endpoint._udp is not None
+        detail = f"{self.options.sip_host}:{self.endpoint.port}, {len(self.gateway.calls)} calls"
+        return listening, detail if listening else "not listening"
+
+    async def stop(self) -> None:
+        """Drain and close: refuse new calls, let live ones finish up to the drain time-out."""
+        drain = asyncio.get_running_loop().create_task(
+            self.runtime.stop(drain_timeout=self.options.drain_timeout_s)
+        )
+        await drain
+        await self.gateway.close()
+        await self.endpoint.close()
+        if self._web is not None and self._web_task is not None:
+            self._web.should_exit = True
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._web_task
+        close = getattr(self.store, "close", None)
+        if callable(close):
+            close()

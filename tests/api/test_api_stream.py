@@ -1,0 +1,178 @@
+"""The live stream over a real server: snapshot, events, resume after a drop, lag, filtering."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from api_support import PASSWORD
+from fastapi import FastAPI
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from madoguchi.core.model import AgentState
+from madoguchi.core.routing import commands as rc
+from madoguchi.runtime import CenterRuntime
+
+
+@pytest.fixture
+async def server(app: FastAPI) -> AsyncIterator[str]:
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, lifespan="off", log_config=None, ws="websockets-sansio"
+    )
+    running = uvicorn.Server(config)
+    task = asyncio.create_task(running.serve())
+    while not running.started:
+        if task.done():
+            task.result()  # raises what stopped the server
+        await asyncio.sleep(0.01)
+    port = running.servers[0].sockets[0].getsockname()[1]
+    yield f"127.0.0.1:{port}"
+    running.should_exit = True
+    await task
+
+
+async def cookie_for(host: str, username: str) -> str:
+    async with httpx.AsyncClient(base_url=f"http://{host}") as client:
+        response = await client.post(
+            "/api/v1/auth/sign-in", json={"username": username, "password": PASSWORD}
+        )
+        assert response.status_code == 200
+        return "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+
+
+async def open_stream(
+    host: str, username: str, last_event_id: int | None = None, origin: str | None = None
+) -> ClientConnection:
+    headers = {"Cookie": await cookie_for(host, username)}
+    if origin is not None:
+        headers["Origin"] = origin
+    socket = await connect(f"ws://{host}/api/v1/stream", additional_headers=headers)
+    with contextlib.suppress(ConnectionClosed):
+        await socket.send(json.dumps({"type": "register", "last_event_id": last_event_id}))
+    return socket
+
+
+async def receive(socket: ClientConnection) -> dict[str, Any]:
+    message: dict[str, Any] = json.loads(await asyncio.wait_for(socket.recv(), 5))
+    return message
+
+
+async def events_until_quiet(
+    socket: ClientConnection, quiet_s: float = 0.3
+) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    while True:
+        try:
+            found.append(json.loads(await asyncio.wait_for(socket.recv(), quiet_s)))
+        except (TimeoutError, ConnectionClosed):
+            return found
+
+
+async def test_given_a_supervisor_when_registering_then_snapshot_then_live_events(
+    server: str, runtime: CenterRuntime
+) -> None:
+    await runtime.submit(rc.AgentLogin("op01"))
+    socket = await open_stream(server, "sv01")
+    snapshot = await receive(socket)
+    assert snapshot["type"] == "snapshot"
+    assert snapshot["last_event_id"] == runtime.last_event_id
+    agent_ids = {a.get("agent_id", a.get("id")) for a in snapshot["agents"]}
+    assert "op01" in agent_ids
+    assert "op25" not in agent_ids
+    published = await runtime.submit(rc.SetAgentState("op01", AgentState.AVAILABLE))
+    message = await receive(socket)
+    assert message["type"] == "event"
+    assert message["id"] == published[0][0]
+    assert message["event"]["type"] == "AgentStateChanged"
+    assert message["event"]["state"] == "available"
+    await socket.close()
+
+
+async def test_given_a_drop_when_resuming_with_the_last_id_then_missed_events_come_in_order(
+    server: str, runtime: CenterRuntime
+) -> None:
+    await runtime.submit(rc.AgentLogin("op01"))
+    socket = await open_stream(server, "sv01")
+    snapshot = await receive(socket)
+    await socket.close()
+    missed = []
+    for state in (AgentState.AVAILABLE, AgentState.NOT_READY, AgentState.AVAILABLE):
+        missed += await runtime.submit(
+            rc.SetAgentState("op01", state, "break" if state is AgentState.NOT_READY else None)
+        )
+    socket = await open_stream(server, "sv01", last_event_id=snapshot["last_event_id"])
+    assert (await receive(socket)) == {
+        "type": "resumed",
+        "last_event_id": snapshot["last_event_id"],
+    }
+    replayed = [await receive(socket) for _ in missed]
+    assert [m["id"] for m in replayed] == [event_id for event_id, _ in missed]
+    live = await runtime.submit(rc.SetAgentState("op01", AgentState.NOT_READY, "lunch"))
+    assert (await receive(socket))["id"] == live[0][0]
+    await socket.close()
+
+
+async def test_given_a_client_that_falls_behind_then_it_is_told_to_register_again(
+    server: str, runtime: CenterRuntime, app: FastAPI
+) -> None:
+    app.state.ctx.settings.stream_backlog = 10
+    await runtime.submit(rc.AgentLogin("op01"))
+    socket = await open_stream(server, "sv01")
+    await receive(socket)
+    for i in range(30):  # published back to back: the stream task gets no turn in between
+        runtime.submit_now(
+            rc.SetAgentState(
+                "op01",
+                AgentState.AVAILABLE if i % 2 == 0 else AgentState.NOT_READY,
+                None if i % 2 == 0 else "break",
+            )
+        )
+    messages = await events_until_quiet(socket)
+    assert messages[-1] == {"type": "lagged"}
+    with pytest.raises(ConnectionClosed) as closed:
+        await socket.recv()
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4008
+
+
+async def test_agents_receive_only_their_own_events_and_tenants_stay_apart(
+    server: str, runtime: CenterRuntime
+) -> None:
+    op01 = await open_stream(server, "op01")
+    op02 = await open_stream(server, "op02")
+    aozora = await open_stream(server, "sv05")
+    midori = await open_stream(server, "sv01")
+    for socket in (op01, op02, aozora, midori):
+        assert (await receive(socket))["type"] == "snapshot"
+    await runtime.submit(rc.AgentLogin("op01"))
+    await runtime.submit(rc.AgentLogin("op25"))
+    own = [m["event"]["agent_id"] for m in await events_until_quiet(op01)]
+    assert own == ["op01"]
+    assert await events_until_quiet(op02) == []
+    assert [m["event"]["agent_id"] for m in await events_until_quiet(aozora)] == ["op25"]
+    assert [m["event"]["agent_id"] for m in await events_until_quiet(midori)] == ["op01"]
+    for socket in (op01, op02, aozora, midori):
+        await socket.close()
+
+
+async def test_given_no_session_then_the_stream_closes_with_4001(server: str) -> None:
+    socket = await connect(f"ws://{server}/api/v1/stream")
+    with pytest.raises(ConnectionClosed) as closed:
+        await socket.recv()
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4001
+
+
+async def test_given_a_foreign_origin_then_the_session_cookie_is_not_honoured(server: str) -> None:
+    socket = await open_stream(server, "sv01", origin="https://evil.example")
+    with pytest.raises(ConnectionClosed) as closed:
+        await socket.recv()
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4001

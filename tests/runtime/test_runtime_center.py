@@ -1,0 +1,163 @@
+"""The runtime: commands in, events logged then published, state rebuilt from the log, timers."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from madoguchi.bus import SubscriberLagged
+from madoguchi.core.config import (
+    AgentConfig,
+    CenterConfig,
+    LocalizedText,
+    QueueConfig,
+    SkillConfig,
+    TenantConfig,
+)
+from madoguchi.core.events import Event
+from madoguchi.core.model import AgentState, Channel, Contact, Direction, SkillRequirement
+from madoguchi.core.routing import commands as rc
+from madoguchi.core.routing import events as rev
+from madoguchi.core.routing.errors import UnknownAgent
+from madoguchi.runtime import CenterRuntime, ManualClock, SystemClock
+from madoguchi.store import InMemoryEventStore
+
+T0 = 1_790_000_000.0
+
+
+def small_center(offer_timeout_s: float = 20.0, acw_s: float = 30.0) -> CenterConfig:
+    return CenterConfig(
+        name=LocalizedText("テスト"),
+        tenants=(TenantConfig("t1", LocalizedText("t1")),),
+        skills=(SkillConfig("general", LocalizedText("一般")),),
+        queues=(
+            QueueConfig(
+                "general",
+                "t1",
+                LocalizedText("一般"),
+                skills=(SkillRequirement("general"),),
+                offer_timeout_s=offer_timeout_s,
+                after_contact_work_s=acw_s,
+            ),
+        ),
+        agents=(
+            AgentConfig("a1", "t1", "佐藤", skills=(("general", 5),)),
+            AgentConfig("a2", "t1", "鈴木", skills=(("general", 7),)),
+        ),
+    )
+
+
+def caller(n: int, at: float) -> Contact:
+    return Contact(f"c{n}", Channel.VOICE, Direction.INBOUND, "t1", at, from_address="0312345678")
+
+
+async def test_given_command_then_events_logged_before_published_in_order() -> None:
+    store = InMemoryEventStore()
+    clock = ManualClock(T0)
+    runtime = CenterRuntime(small_center(), store, clock=clock)
+    await runtime.start()
+    subscription = runtime.bus.subscribe()
+    published = await runtime.submit(rc.AgentLogin("a1", available=True))
+    assert published
+    assert [i for i, _ in published] == list(range(1, len(published) + 1))
+    assert store.last_id() == published[-1][0] == runtime.last_event_id
+    received = [await subscription.__anext__() for _ in published]
+    assert received == published
+
+
+async def test_given_refused_command_then_nothing_logged() -> None:
+    store = InMemoryEventStore()
+    runtime = CenterRuntime(small_center(), store, clock=ManualClock(T0))
+    await runtime.start()
+    with pytest.raises(UnknownAgent):
+        await runtime.submit(rc.AgentLogin("nobody"))
+    assert store.last_id() == 0
+
+
+async def test_given_logged_day_when_restarted_then_state_and_views_are_rebuilt() -> None:
+    store = InMemoryEventStore()
+    clock = ManualClock(T0)
+    first = CenterRuntime(small_center(), store, clock=clock)
+    await first.start()
+    await first.submit(rc.AgentLogin("a1", available=True))
+    await first.submit(rc.AgentLogin("a2", available=True))
+    await first.submit(rc.EnqueueContact(caller(1, T0), "general"))
+    clock.advance(3)
+    offered = first.engine.contacts["c1"].offered_to
+    assert offered is not None
+    await first.submit(rc.AcceptOffer("c1", offered))
+    clock.advance(10)
+    await first.submit(rc.EnqueueContact(caller(2, clock.now()), "general"))
+    before = first.snapshot()
+
+    second = CenterRuntime(small_center(), store, clock=clock)
+    await second.start()
+    after = second.snapshot()
+    assert after.last_event_id == before.last_event_id
+    assert after.agents == before.agents
+    assert after.queues == before.queues
+    assert second.metrics.totals("general").offered == first.metrics.totals("general").offered
+
+
+async def test_completed_contact_record_is_stored() -> None:
+    store = InMemoryEventStore()
+    clock = ManualClock(T0)
+    runtime = CenterRuntime(small_center(), store, clock=clock)
+    await runtime.start()
+    await runtime.submit(rc.AgentLogin("a1", available=True))
+    await runtime.submit(rc.EnqueueContact(caller(1, T0), "general"))
+    clock.advance(2)
+    await runtime.submit(rc.AcceptOffer("c1", "a1"))
+    clock.advance(60)
+    await runtime.submit(rc.EndContact("c1"))
+    clock.advance(5)
+    await runtime.submit(rc.CompleteWrapUp("a1", "c1", disposition="resolved"))
+    stored = store.get_contact_record("c1")
+    assert stored is not None
+    assert stored.agents == ("a1",)
+    assert stored.document["dispositions"] == ["resolved"]
+
+
+async def test_listener_sees_every_event_after_it_is_logged() -> None:
+    store = InMemoryEventStore()
+    runtime = CenterRuntime(small_center(), store, clock=ManualClock(T0))
+    await runtime.start()
+    seen: list[tuple[int, Event]] = []
+    runtime.listen(lambda i, e: seen.append((i, e)))
+    published = await runtime.submit(rc.AgentLogin("a1", available=True))
+    await asyncio.sleep(0)
+    assert seen == published
+    assert all(store.last_id() >= i for i, _ in seen)
+
+
+async def test_slow_subscriber_is_cut_off_without_stalling_routing() -> None:
+    runtime = CenterRuntime(small_center(), InMemoryEventStore(), clock=ManualClock(T0))
+    await runtime.start()
+    frozen = runtime.bus.subscribe(max_backlog=2)
+    for agent in ("a1", "a2"):
+        await runtime.submit(rc.AgentLogin(agent, available=True))
+        await runtime.submit(rc.SetAgentState(agent, AgentState.NOT_READY, "break"))
+    with pytest.raises(SubscriberLagged):
+        await frozen.__anext__()
+
+
+async def test_offer_time_out_fires_from_the_loop_clock() -> None:
+    runtime = CenterRuntime(
+        small_center(offer_timeout_s=0.2), InMemoryEventStore(), clock=SystemClock()
+    )
+    await runtime.start()
+    subscription = runtime.bus.subscribe()
+    await runtime.submit(rc.AgentLogin("a1", available=True))
+    await runtime.submit(rc.EnqueueContact(caller(1, runtime.clock.now()), "general"))
+
+    async def timed_out() -> rev.ContactOfferTimedOut:
+        async for _, item in subscription:
+            if isinstance(item, rev.ContactOfferTimedOut):
+                return item
+        raise AssertionError("stream ended")
+
+    event = await asyncio.wait_for(timed_out(), 3.0)
+    assert event.agent_id == "a1"
+    assert runtime.engine.agent_state("a1") is AgentState.NOT_READY
+    await runtime.stop(drain_timeout=0)

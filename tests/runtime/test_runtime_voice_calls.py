@@ -1,0 +1,195 @@
+"""Real calls through the center: sipp callers walk the IVR into a queue; an agent's SIP phone
+(our own user agent, registered with digest authentication) answers; audio is bridged and
+recorded; hang-ups end the contact; abandonment shows in the metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import wave
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from telephony_support import free_port, run_sipp
+
+from madoguchi.core.config import CenterConfig
+from madoguchi.core.routing import commands as rc
+from madoguchi.demo import open_around_the_clock
+from madoguchi.samples import load_sample_center
+from madoguchi.server import CenterServer, ServerOptions
+from madoguchi.telephony.rtp.endpoint import RtpEndpoint
+from madoguchi.telephony.sip.call import Call, CallState
+from madoguchi.telephony.sip.endpoint import SipEndpoint
+from madoguchi.telephony.sip.sdp import answer_offer
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+MAIN_NUMBER = "+81120000100"
+PASSWORD = "phone-secret-1"
+
+
+async def start_center(tmp_path: Path, config: CenterConfig) -> CenterServer:
+    server = CenterServer(
+        ServerOptions(
+            config=config,
+            data_dir=tmp_path / "data",
+            sip_port=free_port(),
+            web=False,
+            phone_password_default=PASSWORD,
+            drain_timeout_s=1.0,
+        )
+    )
+    await server.start()
+    return server
+
+
+@pytest.fixture
+async def center(tmp_path: Path) -> AsyncIterator[CenterServer]:
+    server = await start_center(tmp_path, open_around_the_clock(load_sample_center()))
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+class AgentPhone:
+    """An agent's desk phone: registers, answers after a ring, echoes audio, hangs up."""
+
+    def __init__(self, talk_s: float) -> None:
+        self.endpoint = SipEndpoint(
+            host="127.0.0.1", port=0, on_incoming_call=self._ring, tcp=False
+        )
+        self.talk_s = talk_s
+        self.answered: list[Call] = []
+        self.heard_frames = 0
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def _ring(self, call: Call) -> None:
+        call.ring()
+        task = asyncio.get_running_loop().create_task(self._answer(call))
+        self.tasks.add(task)
+
+    async def _answer(self, call: Call) -> None:
+        await asyncio.sleep(0.5)
+        assert call.remote_sdp is not None
+        leg = RtpEndpoint(host="127.0.0.1", payload_type=call.remote_sdp.codec)
+        await leg.start()
+        leg.set_remote((call.remote_sdp.address, call.remote_sdp.port))
+
+        def echo(pcm: np.ndarray, _packet: object) -> None:
+            self.heard_frames += 1
+            leg.play(pcm)
+
+        leg.on_audio = echo
+        _chosen, body = answer_offer(call.remote_sdp, "127.0.0.1", leg.port)
+        call.answer(body)
+        self.answered.append(call)
+        await asyncio.sleep(self.talk_s)
+        call.hangup()
+        leg.close()
+
+
+async def sign_in_agent(center: CenterServer, phone: AgentPhone, agent_id: str) -> None:
+    extension = center.config.agent(agent_id).extension
+    assert extension is not None
+    await phone.endpoint.start()
+    status = await phone.endpoint.register(
+        f"sip:{extension}@127.0.0.1",
+        ("127.0.0.1", center.endpoint.port),
+        (extension, PASSWORD),
+        expires=600,
+    )
+    assert status == 200
+    await center.runtime.submit(rc.AgentLogin(agent_id, available=True))
+
+
+@pytest.mark.peer
+async def test_caller_walks_ivr_into_queue_is_bridged_to_agent_phone_and_recorded(
+    center: CenterServer, tmp_path: Path
+) -> None:
+    phone = AgentPhone(talk_s=4.0)
+    # op01 has the `general` skill that the お問い合わせ queue needs
+    await sign_in_agent(center, phone, "op01")
+    result = await run_sipp(
+        f"127.0.0.1:{center.endpoint.port}",
+        "-sf",
+        str(SCENARIOS / "caller_ivr_to_agent.xml"),
+        "-s",
+        MAIN_NUMBER,
+        "-m",
+        "1",
+        "-mp",
+        str(free_port()),
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.output
+    await asyncio.sleep(0.5)
+    assert len(phone.answered) == 1
+    assert phone.heard_frames > 50  # the caller's pcap audio reached the agent
+    (record,) = center.store.find_contact_records(agent="op01")
+    assert record.document["answered"] is True
+    contact_id = record.contact_id
+    recording = center.options.data_dir / "recordings" / f"{contact_id}.wav"
+    with wave.open(str(recording)) as stored:
+        assert stored.getnchannels() == 2
+        frames = np.frombuffer(stored.readframes(stored.getnframes()), "<i2").reshape(-1, 2)
+    assert np.abs(frames[:, 0]).max() > 1000  # caller (left)
+    assert np.abs(frames[:, 1]).max() > 1000  # agent (right): the echo
+    totals = center.runtime.metrics.totals("general")
+    assert totals.answered == 1
+    assert center.gateway.calls == {}
+    for call in phone.answered:
+        assert call.state is CallState.ENDED
+
+
+@pytest.mark.peer
+async def test_caller_hanging_up_in_queue_is_an_abandoned_call(
+    center: CenterServer, tmp_path: Path
+) -> None:
+    result = await run_sipp(
+        f"127.0.0.1:{center.endpoint.port}",
+        "-sf",
+        str(SCENARIOS / "caller_abandons_in_queue.xml"),
+        "-s",
+        MAIN_NUMBER,
+        "-m",
+        "1",
+        "-mp",
+        str(free_port()),
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.output
+    await asyncio.sleep(0.5)
+    totals = center.runtime.metrics.totals("general")
+    assert totals.offered == 1
+    assert totals.abandoned == 1
+    assert center.gateway.calls == {}
+
+
+@pytest.mark.peer
+async def test_unknown_number_gets_404_when_unmapped_numbers_are_not_sent_to_main_flow(
+    tmp_path: Path,
+) -> None:
+    config = dataclasses.replace(
+        open_around_the_clock(load_sample_center()), unmapped_numbers_to_main_flow=False, _index={}
+    )
+    center = await start_center(tmp_path, config)
+    try:
+        result = await run_sipp(
+            f"127.0.0.1:{center.endpoint.port}",
+            "-sn",
+            "uac",
+            "-s",
+            "0399999999",
+            "-m",
+            "1",
+            cwd=tmp_path,
+            timeout=15,
+        )
+    finally:
+        await center.stop()
+    assert result.returncode != 0
+    assert center.gateway.stats["rejected"] == 1

@@ -1,0 +1,93 @@
+"""Fixtures of the browser tests: the app on a real server, Debian's Chromium via Playwright."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+import uvicorn
+from argon2 import PasswordHasher
+from playwright.async_api import Browser, async_playwright
+from pydantic import SecretStr
+
+from madoguchi.api.app import create_app
+from madoguchi.api.seed import seed_sample_customers, seed_sample_users
+from madoguchi.bus import InProcessBus
+from madoguchi.runtime import CenterRuntime, SystemClock
+from madoguchi.samples import load_sample_center
+from madoguchi.settings import Settings
+from madoguchi.store import InMemoryEventStore
+
+PASSWORD = "browser-password-1"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+]
+
+
+class LiveCenter:
+    """The sample center's runtime and the URL its web server answers on."""
+
+    def __init__(self, runtime: CenterRuntime, base_url: str) -> None:
+        self.runtime = runtime
+        self.base_url = base_url
+
+
+#: Cheap argon2 parameters for test users (verification reads them from the hash).
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture
+async def live_center() -> AsyncIterator[LiveCenter]:
+    config = load_sample_center()
+    runtime = CenterRuntime(
+        config, store=InMemoryEventStore(), bus=InProcessBus(), clock=SystemClock()
+    )
+    settings = Settings(
+        environment="test",
+        secret_key=SecretStr("w" * 48),
+        database_url="sqlite+pysqlite:///:memory:",
+        log_json=False,
+        _env_file=None,
+    )  # type: ignore[call-arg]
+    app = create_app(settings, runtime, create_tables=True)
+    now = datetime.now(UTC).timestamp()
+    with app.state.ctx.sessions() as db:
+        seed_sample_users(db, config, PASSWORD, now, FAST_HASHER)
+        seed_sample_customers(db, "midori", now)
+    await runtime.start()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=0, lifespan="off", log_config=None, ws="websockets-sansio"
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()  # raises what stopped the server
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield LiveCenter(runtime, f"http://127.0.0.1:{port}")
+    server.should_exit = True
+    await task
+    await runtime.stop(drain_timeout=0.0)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
+        yield launched
+        await launched.close()
