@@ -100,7 +100,7 @@ def test_expected_traffic_counts_talk_and_after_contact_work_over_the_profile() 
 def test_a_simulated_mm_n_m_day_delivers_what_erlang_a_planned() -> None:
     """One queue, Poisson arrivals, exponential handling and patience: the model's own case."""
     plan = StaffingPlan(30, 540, (12,) * 16)
-    checked = check_plan(day_of(10.0), one_queue_center(), plan, runs=2)
+    checked = check_plan(day_of(10.0), one_queue_center(), plan, runs=2).intervals
     assert len(checked) == 16
     offered = sum(c.realized.offered for c in checked)
     assert offered == pytest.approx(2 * 2400, rel=0.05)
@@ -116,7 +116,9 @@ def test_a_simulated_mm_n_m_day_delivers_what_erlang_a_planned() -> None:
 def test_erlang_c_can_be_asked_for_and_erlang_a_needs_exponential_patience() -> None:
     plan = StaffingPlan(30, 540, (12,) * 4)
     checked = check_plan(day_of(10.0, hours=2), one_queue_center(), plan, model="erlang-c")
-    assert all(c.planned.abandonment is None for c in checked)
+    assert list(checked.queues) == ["q"]
+    assert checked.queues["q"].offered == sum(c.realized.offered for c in checked.intervals)
+    assert all(c.planned.abandonment is None for c in checked.intervals)
     fixed = replace(day_of(10.0, hours=2), mix=(ContactKind("q", 1.0, patience=Fixed(60.0)),))
     with pytest.raises(ValueError, match="exponential"):
         check_plan(fixed, one_queue_center(), plan, model="erlang-a")
@@ -184,6 +186,7 @@ def test_wfm_check_prints_planned_beside_simulated_figures_as_json(tmp_path: Pat
         assert row[key] is not None
         assert row[f"planned_{key}"] is not None
     assert document["day"]["offered"] > 0
+    assert document["queues"]["general"]["offered"] == document["day"]["offered"]
     table = runner.invoke(app, ["wfm", "check", str(plan), "--scenario", str(scenario)])
     assert table.exit_code == 0, table.output
     assert "SL" in table.output

@@ -192,3 +192,22 @@ def test_forecast_from_a_store_without_matching_records_names_the_db_and_queue(
     assert result.exit_code == 2
     assert "--db" in result.output
     assert "--queue nowhere" in result.output
+
+
+def test_before_leaves_out_the_contacts_of_that_day_and_later(tmp_path: Path) -> None:
+    contacts = weeks_of_contacts(28, seed=5)
+    url = f"sqlite:///{tmp_path / 'center.sqlite3'}"
+    with open_store(url) as store:
+        store.upsert_contact_records(stored_contact_record(r) for r in contacts)
+    cut = (FIRST_DAY + timedelta(days=21)).date().isoformat()
+    result = runner.invoke(
+        app,
+        ["wfm", "forecast", "--db", url, "--before", cut, "--holdout-weeks", "0", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["history_days"] == 21
+    assert document["days"][0]["date"] == cut
+    bad = runner.invoke(app, ["wfm", "forecast", "--db", url, "--before", "21 Sept"])
+    assert bad.exit_code != 0
+    assert "--before" in bad.output

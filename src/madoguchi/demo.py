@@ -257,10 +257,13 @@ class Demo:
         )
         self.prompts = PromptCache(options.data_dir / "prompts")
         rng = random.Random(options.seed)
+        supervisors = {t.supervisor for t in self.server.config.teams if t.supervisor}
         voice_agents = [
             a
             for a in self.server.config.agents
-            if a.extension and any(ch is Channel.VOICE for ch, n in a.capacity if n)
+            if a.extension
+            and a.id not in supervisors
+            and any(ch is Channel.VOICE for ch, n in a.capacity if n)
         ]
         self.free_seats = [a.id for a in voice_agents[: options.free_seats]]
         self.agents = [
@@ -318,6 +321,7 @@ class Demo:
 async def run_demo(options: DemoOptions) -> None:
     """Run the demo until Ctrl-C (or ``duration_s``)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     demo = Demo(options)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

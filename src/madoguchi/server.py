@@ -29,6 +29,7 @@ from madoguchi.telephony.media import PromptCache
 from madoguchi.telephony.sip.digest import DigestAuthenticator
 from madoguchi.telephony.sip.endpoint import SipEndpoint
 from madoguchi.telephony.sip.registrar import Registrar
+from madoguchi.telephony.webrtc import WebRtcSoftphones
 
 log = logging.getLogger("madoguchi.server")
 
@@ -103,7 +104,9 @@ class CenterServer:
             host=options.sip_host,
             port=options.sip_port,
             registrar=self.registrar,
-            authenticator=DigestAuthenticator(PHONE_REALM, self._phone_password),
+            authenticator=DigestAuthenticator(
+                PHONE_REALM, self._phone_password, algorithms=("MD5", "SHA-256")
+            ),
         )
         self.gateway = VoiceGateway(
             self.runtime,
@@ -112,6 +115,9 @@ class CenterServer:
             self.prompts,
             options.data_dir / "recordings",
         )
+        self.softphones = WebRtcSoftphones()
+        """Browser agents' audio (the WebRTC softphone), bridged to the SIP calls."""
+        self.gateway.agent_media = self.softphones
         self.app: Any = None
         self._web: Any = None
         self._web_task: asyncio.Task[None] | None = None
@@ -141,7 +147,7 @@ class CenterServer:
             settings,
             self.runtime,
             create_tables=True,
-            extras={"status_checks": {"sip": self._sip_status}},
+            extras={"status_checks": {"sip": self._sip_status}, "softphone": self.softphones},
         )
         config = uvicorn.Config(
             self.app,
@@ -170,6 +176,7 @@ class CenterServer:
         )
         await drain
         await self.gateway.close()
+        await self.softphones.close_all()
         await self.endpoint.close()
         if self._web is not None and self._web_task is not None:
             self._web.should_exit = True

@@ -168,6 +168,30 @@ def _realized(results: list[SimResult]) -> list[RealizedInterval]:
     return out
 
 
+@dataclass(frozen=True)
+class PlanCheck:
+    """A plan checked by simulation: per interval, and per queue for the whole day."""
+
+    intervals: list[CheckedInterval]
+    queues: dict[str, RealizedInterval]
+    """Simulated contacts of each queue over the day (summed over runs; no agent time)."""
+
+
+def _queue_totals(results: list[SimResult]) -> dict[str, RealizedInterval]:
+    names = sorted({q for r in results for q in r.queues})
+    totals = {}
+    for name in names:
+        tallies = [r.queues[name] for r in results if name in r.queues]
+        totals[name] = RealizedInterval(
+            offered=sum(t.offered for t in tallies),
+            answered=sum(t.answered for t in tallies),
+            answered_in_target=sum(t.answered_in_target for t in tallies),
+            abandoned=sum(t.abandoned for t in tallies),
+            wait_answered_s=sum(t.wait_answered_s for t in tallies),
+        )
+    return totals
+
+
 def check_plan(
     scenario: Scenario,
     center: CenterConfig,
@@ -175,7 +199,7 @@ def check_plan(
     *,
     runs: int = 1,
     model: str = "auto",
-) -> list[CheckedInterval]:
+) -> PlanCheck:
     """Run ``plan`` through ``runs`` simulated days (seeds ``seed``, ``seed+1``…) and set the
     pooled results beside the planned figures, per interval of the plan's grid."""
     from madoguchi.sim import run_scenario
@@ -202,7 +226,8 @@ def check_plan(
         for k in range(runs)
     ]
     labels = [i.label for i in results[0].intervals]
-    return [
+    intervals = [
         CheckedInterval(label, p, r)
         for label, p, r in zip(labels, planned, _realized(results), strict=True)
     ]
+    return PlanCheck(intervals, _queue_totals(results))

@@ -39,7 +39,7 @@ class StoreReadCounts:
 
 
 def _stored_pages(
-    store: EventStore, queue: str | None, tenant: str | None
+    store: EventStore, queue: str | None, tenant: str | None, before: float | None
 ) -> Iterator[StoredContactRecord]:
     """Every matching record, oldest first, :data:`PAGE` at a time.
 
@@ -50,7 +50,11 @@ def _stored_pages(
     started_from: float | None = None
     while True:
         page = store.find_contact_records(
-            tenant=tenant, queue=queue, started_from=started_from, limit=PAGE
+            tenant=tenant,
+            queue=queue,
+            started_from=started_from,
+            started_before=before,
+            limit=PAGE,
         )
         if len(page) < PAGE:
             yield from page
@@ -69,15 +73,17 @@ def contact_records_from_store(
     *,
     queue: str | None = None,
     tenant: str | None = None,
+    before: float | None = None,
     counts: StoreReadCounts | None = None,
 ) -> list[ContactRecord]:
     """Forecast records of the inbound, queued contacts in ``store`` (optionally of one queue
-    or tenant), oldest first; ``counts`` is filled with what was used and left out."""
+    or tenant, started before the epoch ``before``), oldest first; ``counts`` is filled with
+    what was used and left out."""
     from madoguchi.core.model import Direction
 
     tally = counts if counts is not None else StoreReadCounts()
     records: list[ContactRecord] = []
-    for stored in _stored_pages(store, queue, tenant):
+    for stored in _stored_pages(store, queue, tenant, before):
         try:
             record = contact_record_from_stored(stored)
         except MalformedRecord:

@@ -85,9 +85,17 @@ class AgentPhone:
         _chosen, body = answer_offer(call.remote_sdp, "127.0.0.1", leg.port)
         call.answer(body)
         self.answered.append(call)
-        await asyncio.sleep(self.talk_s)
-        call.hangup()
-        leg.close()
+        try:
+            await asyncio.sleep(self.talk_s)
+            call.hangup()
+        finally:
+            leg.close()
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.endpoint.close()
 
 
 async def sign_in_agent(center: CenterServer, phone: AgentPhone, agent_id: str) -> None:
@@ -111,6 +119,13 @@ async def test_caller_walks_ivr_into_queue_is_bridged_to_agent_phone_and_recorde
     phone = AgentPhone(talk_s=4.0)
     # op01 has the `general` skill that the お問い合わせ queue needs
     await sign_in_agent(center, phone, "op01")
+    try:
+        await _call_and_check_bridge(center, phone, tmp_path)
+    finally:
+        await phone.close()
+
+
+async def _call_and_check_bridge(center: CenterServer, phone: AgentPhone, tmp_path: Path) -> None:
     result = await run_sipp(
         f"127.0.0.1:{center.endpoint.port}",
         "-sf",
@@ -128,6 +143,9 @@ async def test_caller_walks_ivr_into_queue_is_bridged_to_agent_phone_and_recorde
     await asyncio.sleep(0.5)
     assert len(phone.answered) == 1
     assert phone.heard_frames > 50  # the caller's pcap audio reached the agent
+    # the agent wraps up (after-call work) with a disposition, as in the desktop
+    (handled,) = center.runtime.engine.agents["op01"].wrapups
+    await center.runtime.submit(rc.CompleteWrapUp("op01", handled, disposition="resolved"))
     (record,) = center.store.find_contact_records(agent="op01")
     assert record.document["answered"] is True
     contact_id = record.contact_id
@@ -165,6 +183,8 @@ async def test_caller_hanging_up_in_queue_is_an_abandoned_call(
     await asyncio.sleep(0.5)
     totals = center.runtime.metrics.totals("general")
     assert totals.offered == 1
+    # the flow offered a callback (no agent: long estimated wait), the caller said nothing,
+    # waited in the queue past the short-abandon threshold and hung up
     assert totals.abandoned == 1
     assert center.gateway.calls == {}
 

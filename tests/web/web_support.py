@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -15,6 +16,7 @@ from pydantic import SecretStr
 from madoguchi.api.app import create_app
 from madoguchi.api.seed import seed_sample_customers, seed_sample_users
 from madoguchi.bus import InProcessBus
+from madoguchi.core.config import CenterConfig
 from madoguchi.runtime import CenterRuntime, SystemClock
 from madoguchi.samples import load_sample_center
 from madoguchi.settings import Settings
@@ -47,9 +49,16 @@ class LiveCenter:
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
+def always_open(config: CenterConfig) -> CenterConfig:
+    """The sample center with every queue open around the clock (the browser tests run on the
+    real clock, at any hour)."""
+    queues = tuple(replace(q, hours=None) for q in config.queues)
+    return replace(config, queues=queues, _index={})
+
+
 @pytest.fixture
 async def live_center() -> AsyncIterator[LiveCenter]:
-    config = load_sample_center()
+    config = always_open(load_sample_center())
     runtime = CenterRuntime(
         config, store=InMemoryEventStore(), bus=InProcessBus(), clock=SystemClock()
     )

@@ -19,6 +19,7 @@ from madoguchi.api.auth import Caller, require, revoke_sessions
 from madoguchi.api.commands import submit
 from madoguchi.api.context import ApiContext, Ctx, Db, Principal, Role
 from madoguchi.api.errors import COMMON_RESPONSES, Conflict, NotFound
+from madoguchi.api.values import finite
 from madoguchi.core.model import AgentState, WorkMode
 from madoguchi.core.routing import commands as rc
 from madoguchi.store.crm import User
@@ -109,7 +110,7 @@ def _state_command(agent_id: str, body: StateChange) -> rc.SetAgentState:
 def list_agents(caller: Caller, ctx: Ctx) -> list[dict[str, Any]]:
     """Supervisors see every agent of their tenant; an agent sees only themself."""
     tenant_agents = {a.id for a in ctx.config.agents if a.tenant == caller.tenant}
-    views: list[dict[str, Any]] = ctx.runtime.snapshot().agents
+    views: list[dict[str, Any]] = finite(ctx.runtime.snapshot().agents)
     if caller.role is Role.AGENT:
         return [v for v in views if v.get("agent_id", v.get("id")) == caller.agent_id]
     return [v for v in views if v.get("agent_id", v.get("id")) in tenant_agents]

@@ -16,16 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from madoguchi.api.agents import own_agent
 from madoguchi.api.auth import Caller
 from madoguchi.api.context import Ctx
-from madoguchi.api.errors import COMMON_RESPONSES, ApiError, ErrorBody, InvalidField
+from madoguchi.api.errors import COMMON_RESPONSES, ApiError, InvalidField
 
-router = APIRouter(
-    prefix="/api/v1/softphone",
-    tags=["softphone"],
-    responses={
-        **COMMON_RESPONSES,
-        503: {"model": ErrorBody, "description": "No softphone gateway"},
-    },
-)
+router = APIRouter(prefix="/api/v1/softphone", tags=["softphone"], responses=COMMON_RESPONSES)
 
 
 class SoftphoneGateway(Protocol):

@@ -7,6 +7,8 @@ Protocol (JSON text frames)::
              or, when resuming after a drop, {"type": "resumed", "last_event_id": 1234}
              followed by the missed events read back from the event store
     server → {"type": "event", "id": N + 1, "event": {"type": "ContactOffered", ...}}  …
+             or, when several events are waiting for this client, one frame
+             {"type": "batch", "messages": [{"type": "event", ...}, ...]} (in order)
     server → {"type": "lagged"} then close 4008: the client fell more than its backlog behind
              (or the replay would be too long) and registers again (with its last id, or none).
     client → {"type": "ping"}   server → {"type": "pong", "last_event_id": N}
@@ -33,6 +35,7 @@ from madoguchi.api.auth import principal_from_cookie, principal_from_token
 from madoguchi.api.context import ApiContext, Principal, Role
 from madoguchi.api.health import ApiMetrics
 from madoguchi.api.stream_filter import TenantResolver, event_filter
+from madoguchi.api.values import finite
 from madoguchi.bus import SubscriberLagged, Subscription
 from madoguchi.core.events import Event, to_record
 
@@ -47,6 +50,8 @@ CLOSE_UNAUTHORIZED = 4001
 #: Close code for a client that does not register in time or speaks nonsense.
 CLOSE_PROTOCOL = 4002
 REGISTER_TIMEOUT_S = 10.0
+#: Events a client that is behind gets in one frame (``{"type": "batch", "messages": [...]}``).
+MAX_BATCH = 200
 
 
 class EventTextCache:
@@ -61,8 +66,9 @@ class EventTextCache:
         found = self._texts.get(event_id)
         if found is None:
             found = json.dumps(
-                {"type": "event", "id": event_id, "event": to_record(item)},
+                {"type": "event", "id": event_id, "event": finite(to_record(item))},
                 ensure_ascii=False,
+                allow_nan=False,
                 separators=(",", ":"),
             )
             self._texts[event_id] = found
@@ -179,7 +185,8 @@ async def _catch_up(
     last = int(ctx.runtime.last_event_id)
     if after is None or after > last:
         snapshot = visible_snapshot(ctx, viewer)
-        await websocket.send_text(json.dumps(snapshot, ensure_ascii=False, default=str))
+        text = json.dumps(finite(snapshot), ensure_ascii=False, default=str, allow_nan=False)
+        await websocket.send_text(text)
         covered: int = snapshot["last_event_id"]
         return covered
     if last - after > ctx.settings.stream_resume_limit:
@@ -207,10 +214,20 @@ async def _follow(
     async def pump() -> None:
         try:
             async for event_id, item in subscription:
-                if event_id <= covered:
+                texts = [cache.text(event_id, item)] if event_id > covered else []
+                while subscription.pending() and len(texts) < MAX_BATCH:
+                    more_id, more = await anext(subscription)  # no wait: already queued
+                    if more_id > covered:
+                        texts.append(cache.text(more_id, more))
+                if not texts:
                     continue
-                await websocket.send_text(cache.text(event_id, item))
-                metrics.stream_events.inc()
+                if len(texts) == 1:
+                    await websocket.send_text(texts[0])
+                else:
+                    await websocket.send_text(
+                        '{"type":"batch","messages":[' + ",".join(texts) + "]}"
+                    )
+                metrics.stream_events.inc(len(texts))
         except SubscriberLagged:
             metrics.stream_dropped.inc()
             await websocket.send_text('{"type":"lagged"}')

@@ -42,10 +42,11 @@ def simulate_plan(scenario_path: Path, plan: Any, runs: int, model: str) -> dict
         checked = check_plan(scenario, center, plan, runs=runs, model=model)
     except ValueError as err:
         raise fail(f"{scenario_path}: {err}") from None
-    document = check_document(checked)
+    document = check_document(checked.intervals, checked.queues)
     used = model
     if model == "auto":
-        used = "erlang-a" if checked and checked[0].planned.abandonment is not None else "erlang-c"
+        first = checked.intervals[0].planned if checked.intervals else None
+        used = "erlang-a" if first is not None and first.abandonment is not None else "erlang-c"
     document["model"] = used
     document["runs"] = runs
     return document

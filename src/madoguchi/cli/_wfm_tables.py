@@ -149,3 +149,17 @@ def print_plan_check(document: dict[str, Any], model: str, runs: int) -> None:
         f"{day['intervals_below_plan']} interval(s) more than 5 points below the planned "
         "service level (red)."
     )
+    queues = document.get("queues") or {}
+    if len(queues) > 1:
+        by_queue = Table(title="Simulated day per queue", box=box.SIMPLE_HEAD)
+        for name in ("queue", "offered", "SL %", "ASA s", "abandoned %"):
+            by_queue.add_column(name, justify="right")
+        for name, q in queues.items():
+            by_queue.add_row(
+                name,
+                f"{q['offered'] / runs:.0f}",
+                _pct(q["service_level"]),
+                _secs(q["asa_s"]),
+                _pct(q["abandonment"]),
+            )
+        console.print(by_queue)

@@ -100,6 +100,10 @@ def forecast(
     tenant: Annotated[
         str | None, typer.Option("--tenant", help="With --db: only contacts of this tenant.")
     ] = None,
+    before: Annotated[
+        str | None,
+        typer.Option("--before", help="With --db: only contacts before this date (YYYY-MM-DD)."),
+    ] = None,
     interval: Annotated[str, typer.Option("--interval", help="Interval length.")] = "15m",
     days: Annotated[int, typer.Option("--days", help="Days to forecast after the history.")] = 7,
     holdout_weeks: Annotated[
@@ -130,8 +134,18 @@ def forecast(
 
     if (records is None) == (db is None):
         raise typer.BadParameter("give a RECORDS CSV or --db URL (one of them)", param_hint="--db")
-    if db is None and (queue is not None or tenant is not None):
-        raise typer.BadParameter("only with --db", param_hint="--queue/--tenant")
+    if db is None and (queue is not None or tenant is not None or before is not None):
+        raise typer.BadParameter("only with --db", param_hint="--queue/--tenant/--before")
+    before_epoch: float | None = None
+    if before is not None:
+        from madoguchi.wfm_io import parse_timestamp
+
+        try:
+            before_epoch = parse_timestamp(date.fromisoformat(before).isoformat())
+        except ValueError:
+            raise typer.BadParameter(
+                f"{before!r} is not YYYY-MM-DD", param_hint="--before"
+            ) from None
 
     interval_s = parse_duration(interval, "--interval")
     if 86400 % interval_s:
@@ -146,7 +160,7 @@ def forecast(
         contacts = (
             read_contact_records(records)
             if records is not None
-            else _store_contact_records(str(db), queue, tenant)
+            else _store_contact_records(str(db), queue, tenant, before_epoch)
         )
         history = history_from_records(contacts, interval_s)
     except WfmInputError as err:
@@ -203,7 +217,9 @@ def forecast(
     print_forecast(document)
 
 
-def _store_contact_records(url: str, queue: str | None, tenant: str | None) -> list[Any]:
+def _store_contact_records(
+    url: str, queue: str | None, tenant: str | None, before: float | None
+) -> list[Any]:
     """Forecast records from the store at ``url`` (errors name ``--db``)."""
     from madoguchi.store import StoreError, open_store
     from madoguchi.wfm_store import StoreReadCounts, contact_records_from_store
@@ -211,7 +227,9 @@ def _store_contact_records(url: str, queue: str | None, tenant: str | None) -> l
     counts = StoreReadCounts()
     try:
         with open_store(url) as store:
-            found = contact_records_from_store(store, queue=queue, tenant=tenant, counts=counts)
+            found = contact_records_from_store(
+                store, queue=queue, tenant=tenant, before=before, counts=counts
+            )
     except StoreError as err:
         raise fail(f"--db {_without_password(url)}: {err}") from None
     if counts.unreadable:

@@ -63,6 +63,17 @@ def _install_fast_init(kind: type[Any]) -> None:
     descriptors directly builds the same object about twice as fast, which matters on the
     routing hot path (several events per routed contact). Kept only for plain field lists.
     """
+    install_slot_init(kind, keyword_only=True)
+
+
+def install_slot_init(kind: type[Any], *, keyword_only: bool) -> None:
+    """Give the frozen slotted dataclass ``kind`` an ``__init__`` that fills its slots directly.
+
+    Same signature and result as the dataclass's own (fields in order, same defaults); left
+    alone when a field has a default factory, is not an ``__init__`` field, or the class has a
+    ``__post_init__``. The generated code is compiled under the name ``<Kind.__init__>``, so
+    profiles tell the event types apart.
+    """
     fields = dataclasses.fields(kind)
     if hasattr(kind, "__post_init__") or any(
         f.default_factory is not dataclasses.MISSING or not f.init for f in fields
@@ -79,8 +90,10 @@ def _install_fast_init(kind: type[Any]) -> None:
             namespace[f"_default{index}"] = f.default
             params.append(f"{f.name}=_default{index}")
         body.append(f"    _set{index}(self, {f.name})")
-    source = f"def __init__(self, *, {', '.join(params)}):\n" + "\n".join(body) + "\n"
-    exec(source, namespace)  # noqa: S102 - generated from the dataclass's own field names
+    star = "*, " if keyword_only else ""
+    source = f"def __init__(self, {star}{', '.join(params)}):\n" + "\n".join(body) + "\n"
+    code = compile(source, f"<{kind.__qualname__}.__init__>", "exec")
+    exec(code, namespace)  # noqa: S102 - generated from the dataclass's own field names
     init = namespace["__init__"]
     init.__qualname__ = f"{kind.__qualname__}.__init__"
     init.__doc__ = kind.__init__.__doc__

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 import numpy as np
@@ -56,6 +57,27 @@ INTER_DIGIT_S = 3.0
 """A gather of several digits ends this long after the last one (or at ``#``)."""
 AGENT_RING_TIMEOUT_S = 60.0
 
+
+class AgentMedia(Protocol):
+    """Audio sessions of agents who work in the browser (the WebRTC softphone).
+
+    An agent with a session is not rung by SIP: the page shows the offer, the agent answers
+    through the API (``AcceptOffer``), and on ``ContactConnected`` the gateway attaches the
+    caller's RTP leg to the agent's session.
+    """
+
+    def has_session(self, agent_id: str) -> bool:
+        """Whether ``agent_id`` has a live browser audio session."""
+        ...
+
+    def attach(
+        self, agent_id: str, caller: RtpEndpoint, recorder: StereoRecorder | None
+    ) -> Callable[[], None]:
+        """Bridge the caller's leg and the agent's session both ways (recording caller on the
+        left, agent on the right); return the function that detaches them."""
+        ...
+
+
 CustomerLookup = Callable[[str, str, str], tuple[str | None, dict[str, str]]]
 """(tenant, by, value) → (customer id or None, fields); by is ``caller`` or ``customer_number``."""
 
@@ -82,6 +104,8 @@ class VoiceContact:
     agent_leg: RtpEndpoint | None = None
     bridge: RtpBridge | None = None
     recording: Path | None = None
+    detach_media: Callable[[], None] | None = None
+    """Set while bridged to a browser agent's session."""
     music: asyncio.Task[None] | None = None
     speaking: int = 0
     """Prompts being prepared; music waits while > 0."""
@@ -115,6 +139,8 @@ class VoiceGateway:
         """The domain agents' phones register in (``extension@domain``)."""
         self.lookup_customer = lookup_customer
         self.http = http
+        self.agent_media: AgentMedia | None = None
+        """Browser agents' audio (the WebRTC softphone), when wired in."""
         self.environment = RoutingFlowEnvironment(runtime.engine, runtime.config)
         self.calls: dict[str, VoiceContact] = {}
         """contact id → live call"""
@@ -448,8 +474,18 @@ class VoiceGateway:
         voice = self.calls.get(contact_id)
         if voice is None or voice.ended:
             return
+        media = self.agent_media
         if isinstance(event, rev.ContactOffered):
+            if media is not None and media.has_session(event.agent_id):
+                return  # the browser shows the offer; the agent answers through the API
             self._spawn(voice, self._ring_agent(voice, event.agent_id))
+        elif isinstance(event, rev.ContactConnected) and voice.agent_call is None:
+            if media is not None and media.has_session(event.agent_id) and not voice.connected:
+                self._connect_browser(voice, event.agent_id, media)
+        elif isinstance(event, rev.ContactEnded) and voice.connected:
+            voice.ended = True  # the agent ended it from the desktop
+            voice.call.hangup()
+            self._release(voice)
         elif isinstance(event, rev.ContactOfferTimedOut | rev.ContactOfferRejected):
             self._cancel_agent_leg(voice)
         elif isinstance(event, rev.ContactEnded) and not voice.connected:
@@ -512,6 +548,20 @@ class VoiceGateway:
         recorder = StereoRecorder(path, loop.time())
         voice.recording = path
         voice.bridge = RtpBridge(voice.leg, agent_leg, recorder, clock=loop.time)
+        self.stats["bridged"] += 1
+
+    def _connect_browser(self, voice: VoiceContact, agent_id: str, media: AgentMedia) -> None:
+        voice.connected = True
+        voice.queued = False
+        voice.agent_id = agent_id
+        self._stop_music(voice)
+        _clear_playback(voice.leg)
+        if voice.session is not None:
+            self._feed(voice, fi.AgentConnected(agent_id))
+        path = self.recordings_dir / f"{voice.contact.id}.wav"
+        recorder = StereoRecorder(path, asyncio.get_running_loop().time())
+        voice.recording = path
+        voice.detach_media = media.attach(agent_id, voice.leg, recorder)
         self.stats["bridged"] += 1
 
     def _on_agent_gone(self, voice: VoiceContact, call: Call, reason: str) -> None:
@@ -602,6 +652,9 @@ class VoiceGateway:
         if voice.bridge is not None:
             voice.bridge.close()
             voice.bridge = None
+        if voice.detach_media is not None:
+            voice.detach_media()
+            voice.detach_media = None
         voice.leg.close()
         if voice.agent_leg is not None:
             voice.agent_leg.close()

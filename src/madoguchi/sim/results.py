@@ -21,6 +21,7 @@ _KIND = {
     AgentState.NOT_READY: 2,
 }
 """Where an agent's time is booked: busy, available, not ready (logged out: nowhere)."""
+_OFF = -1
 
 
 @dataclass(slots=True)
@@ -229,11 +230,18 @@ class ResultCollector:
         return time
 
     def agent_state(self, agent_id: str, state: AgentState, at: float) -> None:
-        """``agent_id`` entered ``state`` at ``at``; the time in the previous state is booked."""
+        """``agent_id`` entered ``state`` at ``at``; the time in the previous state is booked.
+
+        Time is booked when the agent moves to another kind of time (busy, available, not
+        ready, off): ringing, talking and after-contact work are one busy stretch.
+        """
+        kind = _KIND.get(state, _OFF)
         previous = self._agent_state.get(agent_id)
-        self._agent_state[agent_id] = (state, at)
         if previous is not None:
+            if _KIND.get(previous[0], _OFF) == kind:
+                return
             self._book(agent_id, previous[0], previous[1], at)
+        self._agent_state[agent_id] = (state, at)
 
     def _book(self, agent_id: str, state: AgentState, since: float, until: float) -> None:
         kind = _KIND.get(state)

@@ -110,3 +110,18 @@ async def test_given_bridge_then_audio_crosses_with_transcoding_and_is_recorded(
 
     assert abs(dominant_hz(left) - 440) < 25
     assert abs(dominant_hz(right) - 1000) < 25
+
+
+async def test_given_keypad_barge_in_when_playback_stopped_then_queued_audio_is_dropped() -> None:
+    a, b = await pair()
+    received: list[int] = []
+    b.on_audio = lambda pcm, packet: received.append(packet.sequence)
+    a.play(tone(2.0))
+    await asyncio.sleep(0.1)
+    dropped = a.stop_playback()
+    await asyncio.sleep(0.2)
+    a.close()
+    b.close()
+    assert dropped > 80
+    assert a.queued_frames == 0
+    assert len(received) < 15

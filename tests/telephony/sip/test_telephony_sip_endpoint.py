@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -62,9 +63,8 @@ class RawPeer(asyncio.DatagramProtocol):
 
 
 async def raw_peer(port: int) -> tuple[RawPeer, int]:
-    loop = asyncio.get_running_loop()
     peer_port = free_port()
-    _, peer = await loop.create_datagram_endpoint(
+    _, peer = await asyncio.get_running_loop().create_datagram_endpoint(
         RawPeer, local_addr=(HOST, peer_port), remote_addr=(HOST, port)
     )
     return peer, peer_port
@@ -230,9 +230,8 @@ async def test_given_register_then_challenge_then_binding_and_rate_limit(
     (ok,) = await peer.responses()
     assert ok.status == 200
     assert ok.headers.first("contact").endswith("expires=120")
-    loop = asyncio.get_running_loop()
     assert endpoint.registrar is not None
-    (binding,) = endpoint.registrar.lookup("1001@127.0.0.1", loop.time())
+    (binding,) = endpoint.registrar.lookup("1001@127.0.0.1", time.time())
     assert binding.source == (HOST, peer_port)
     statuses: list[int] = []
     for n in range(2, 6):
@@ -297,3 +296,32 @@ async def test_given_our_uac_cancels_while_our_uas_rings_then_both_see_cancelled
         await uac.close()
         await uas.close()
     assert call.final_status == 487
+
+
+@pytest.mark.parametrize("algorithm", ["SHA-256", "MD5"])
+async def test_given_our_uac_registers_with_credentials_then_binding_and_unregister_work(
+    algorithm: str,
+) -> None:
+    registrar = Registrar()
+    server = SipEndpoint(
+        host=HOST,
+        port=free_port(),
+        registrar=registrar,
+        authenticator=DigestAuthenticator(
+            "madoguchi", {"1001": "secret"}.get, algorithms=(algorithm,)
+        ),
+    )
+    phone = SipEndpoint(host=HOST, port=free_port())
+    await server.start()
+    await phone.start()
+    try:
+        aor = f"sip:1001@{HOST}"
+        assert await phone.register(aor, (HOST, server.port), ("1001", "bad")) == 401
+        assert await phone.register(aor, (HOST, server.port), ("1001", "secret")) == 200
+        (binding,) = registrar.lookup(f"1001@{HOST}", time.time())
+        assert binding.source == (HOST, phone.port)
+        assert await phone.register(aor, (HOST, server.port), ("1001", "secret"), expires=0) == 200
+        assert registrar.lookup(f"1001@{HOST}", time.time()) == []
+    finally:
+        await phone.close()
+        await server.close()

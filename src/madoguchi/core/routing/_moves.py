@@ -167,6 +167,8 @@ class RoutingMoves(RoutingState):
             self._finish_after_contact_work(agent, now)
 
     def _close_queues(self, now: float) -> None:
+        if not self.lines.groups:
+            return
         for queue in self._hours_queues:
             if self.lines.live_count(queue.id) == 0 or self._is_open(queue, now):
                 continue
@@ -404,14 +406,14 @@ class RoutingMoves(RoutingState):
         self, agent: LiveAgent, now: float, inbound_only: bool = False
     ) -> LiveContact | None:
         lines = self.lines
-        subsets = agent.skill_subsets(lines.max_req_len)
-        if len(lines.groups) <= len(subsets):
+        masks = agent.mask_subsets(lines.max_req_len)
+        if len(lines.groups) <= len(masks):
             groups: Iterable[Any] = lines.groups.values()
         else:
             found: list[Any] = []
-            by_skillset = lines.by_skillset
-            for subset in subsets:
-                holders = by_skillset.get(subset)
+            by_mask = lines.by_mask
+            for mask in masks:
+                holders = by_mask.get(mask)
                 if holders:
                     found.extend(holders.values())
             groups = found
@@ -420,14 +422,20 @@ class RoutingMoves(RoutingState):
         best: tuple[float, int, str] | None = None
         best_value = 0.0
         levels = agent.levels
+        agent_mask = agent.mask
+        fits_channel: dict[Channel, bool] = {}
         for group in groups:
             if not (takes_inbound if group.inbound else takes_outbound):
                 continue
-            if agent.mask & group.mask != group.mask:
+            if agent_mask & group.mask != group.mask:
                 continue
             if group.high_reqs and not all(levels[s] >= lv for s, lv in group.high_reqs):
                 continue
-            if not agent.has_capacity_for(group.channel):
+            channel = group.channel
+            fits = fits_channel.get(channel)
+            if fits is None:
+                fits = fits_channel[channel] = agent.has_capacity_for(channel)
+            if not fits:
                 continue
             head = group.entries[0]
             value = group.aging_per_s * now - head[0]

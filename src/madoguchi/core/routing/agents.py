@@ -80,7 +80,7 @@ class LiveAgent:
         """Dialer campaign holding this agent (state RESERVED)."""
         self.acw_queue = ""
         self.ready = False
-        self.subsets: tuple[tuple[str, ...], ...] = ()
+        self.subsets: tuple[int, ...] = ()
         self.subsets_len = -1
 
     def has_capacity_for(self, channel: Channel) -> bool:
@@ -91,13 +91,18 @@ class LiveAgent:
             return not self.active and channel in self.capacity
         return self.counts.get(channel, 0) < self.capacity.get(channel, 0)
 
-    def skill_subsets(self, max_len: int) -> tuple[tuple[str, ...], ...]:
-        """Every sorted subset of the agent's skills of size 0..max_len (cached)."""
+    def mask_subsets(self, max_len: int) -> tuple[int, ...]:
+        """Every sub-mask of the agent's skill mask with 0..max_len skills (cached).
+
+        These are the skill masks of the waiting groups the agent could serve, so routing looks
+        them up directly instead of walking every group.
+        """
         if self.subsets_len != max_len:
-            names = self.skill_names
-            found: list[tuple[str, ...]] = []
-            for size in range(min(max_len, len(names)) + 1):
-                found.extend(combinations(names, size))
+            mask = self.mask
+            bits = [1 << i for i in range(mask.bit_length()) if mask >> i & 1]
+            found: list[int] = []
+            for size in range(min(max_len, len(bits)) + 1):
+                found.extend(sum(chosen) for chosen in combinations(bits, size))
             self.subsets = tuple(found)
             self.subsets_len = max_len
         return self.subsets

@@ -8,10 +8,21 @@ accept comes back as events (:mod:`madoguchi.core.routing.events`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
+from madoguchi.core.events import install_slot_init
 from madoguchi.core.model import AgentState, Contact, EndReason, SkillRequirement, WorkMode
 
+C = TypeVar("C")
 
+
+def _command(cls: type[C]) -> type[C]:
+    """A command class whose ``__init__`` fills its slots directly (cheaper on hot paths)."""
+    install_slot_init(cls, keyword_only=False)
+    return cls
+
+
+@_command
 @dataclass(frozen=True, slots=True)
 class AgentLogin:
     """An agent signs in: NOT_READY("login"), or AVAILABLE when ``available``."""
@@ -22,6 +33,7 @@ class AgentLogin:
     available: bool = False
 
 
+@_command
 @dataclass(frozen=True, slots=True)
 class AgentLogout:
     """An agent signs out (allowed while AVAILABLE, NOT_READY or in after-contact work)."""
@@ -29,6 +41,7 @@ class AgentLogout:
     agent_id: str
 
 
+@_command
 @dataclass(frozen=True, slots=True)
 class SetAgentState:
     """The agent asks to be AVAILABLE or NOT_READY (with a reason code).
@@ -41,6 +54,7 @@ class SetAgentState:
     reason: str | None = None
 
 
+@_command
 @dataclass(frozen=True, slots=True)
 class SetWorkMode:
     """Inbound, outbound or blended work (コールブレンディング)."""
@@ -49,6 +63,7 @@ class SetWorkMode:
     work_mode: WorkMode
 
 
+@_command
 @dataclass(frozen=True, slots=True)
 class EnqueueContact:
     """The contact waits in ``queue_id`` for an agent.
@@ -63,6 +78,7 @@ class EnqueueContact:
     skills: tuple[SkillRequirement, ...] | None = None
 
 
+@_command
 @dataclass(frozen=True, slots=True)
 class ConnectContact:
     """Connect a contact straight to an agent (an answered outbound or callback dial).
@@ -76,6 +92,7 @@ class ConnectContact:
     """The queue (campaign queue) whose after-contact work and reports apply."""
 
 
+@_command
 @dataclass(frozen=True, slots=True)
 class AcceptOffer:
     """The agent answers the contact offered to them."""
@@ -84,6 +101,7 @@ class AcceptOffer:
     agent_id: str
 
 
+@_command
 @dataclass(frozen=True, slots=True)
 class RejectOffer:
     """The agent declines the offer: the contact returns to its place, the agent NOT_READY."""
@@ -92,6 +110,7 @@ class RejectOffer:
     agent_id: str
 
 
+@_command
 @dataclass(frozen=True, slots=True)
 class AbandonContact:
     """The customer left while queued or offered (放棄呼)."""
@@ -99,6 +118,7 @@ class AbandonContact:
     contact_id: str
 
 
+@_command
 @dataclass(frozen=True, slots=True)
 class EndContact:
     """The conversation is over; the agent enters after-contact work."""
@@ -107,6 +127,7 @@ class EndContact:
     reason: EndReason = EndReason.COMPLETED
 
 
+@_command
 @dataclass(frozen=True, slots=True)
 class CompleteWrapUp:
     """The agent finishes after-contact work (後処理) for a contact, with a disposition."""
@@ -117,6 +138,7 @@ class CompleteWrapUp:
     notes: str = ""
 
 
+@_command
 @dataclass(frozen=True, slots=True)
 class TransferContact:
     """Move a connected contact to a queue, a named agent, or the agent's team supervisor.
@@ -130,6 +152,7 @@ class TransferContact:
     to_supervisor: bool = False
 
 
+@_command
 @dataclass(frozen=True, slots=True)
 class HoldContact:
     """The agent puts the customer on hold (保留)."""
@@ -137,6 +160,7 @@ class HoldContact:
     contact_id: str
 
 
+@_command
 @dataclass(frozen=True, slots=True)
 class ResumeContact:
     """The agent takes the customer off hold."""
@@ -144,6 +168,7 @@ class ResumeContact:
     contact_id: str
 
 
+@_command
 @dataclass(frozen=True, slots=True)
 class RequestCallback:
     """A queued customer asks to be called back: the request keeps the place in line."""
@@ -152,6 +177,7 @@ class RequestCallback:
     number: str
 
 
+@_command
 @dataclass(frozen=True, slots=True)
 class ReserveAgent:
     """The dialer holds an AVAILABLE outbound or blended agent for a campaign."""
@@ -160,6 +186,7 @@ class ReserveAgent:
     campaign_id: str
 
 
+@_command
 @dataclass(frozen=True, slots=True)
 class ReleaseAgent:
     """The dialer gives a reserved agent back."""

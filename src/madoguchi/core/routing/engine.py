@@ -106,7 +106,8 @@ class RoutingEngine(RoutingMoves):
         handler = self._commands.get(type(command))
         if handler is None:
             raise InvalidCommand(f"not a routing command: {type(command).__name__}")
-        self._out = out = list[Event]()
+        out: list[Event] = []
+        self._out = out
         self._now = now
         handler(command, now)
         self._place_arrival(None)
@@ -115,6 +116,8 @@ class RoutingEngine(RoutingMoves):
     def next_timer(self) -> float | None:
         """The earliest instant at which :meth:`handle_timer` has something to do, or None."""
         due = self.timers.next_due()
+        if not self.lines.groups:  # nobody waits: no queue's closing matters
+            return due
         for queue in self._hours_queues:
             if self.lines.live_count(queue.id) > 0:
                 _start, end, is_open = self._calendar_span(queue, self._now)
@@ -124,7 +127,8 @@ class RoutingEngine(RoutingMoves):
 
     def handle_timer(self, now: float) -> list[Event]:
         """Fire every timer due at or before ``now``; the events that caused."""
-        self._out = out = list[Event]()
+        out: list[Event] = []
+        self._out = out
         self._now = now
         while (item := self.timers.pop_due(now)) is not None:
             kind, key, _due = item

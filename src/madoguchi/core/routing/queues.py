@@ -100,7 +100,7 @@ class Group:
         self.inbound = key[3]
         self.aging_per_s = aging_per_s
         self.skillset = tuple(sorted(r[0] for r in key[1]))
-        """The skill names needed, sorted (the key of :attr:`WaitingLines.by_skillset`)."""
+        """The skill names needed, sorted (their number bounds :attr:`WaitingLines.max_req_len`)."""
         self.entries: list[Entry] = []
         """Sorted best first. A plain list: groups are short, and C-level insort beats a tree."""
 
@@ -110,11 +110,11 @@ class Group:
 
 
 class WaitingLines:
-    """Every waiting contact, grouped; indexed by queue and by the set of skill names needed."""
+    """Every waiting contact, grouped; indexed by queue and by the skills needed (a bit mask)."""
 
     __slots__ = (
         "by_queue",
-        "by_skillset",
+        "by_mask",
         "callbacks",
         "groups",
         "known",
@@ -129,7 +129,8 @@ class WaitingLines:
         self.groups: dict[GroupKey, Group] = {}
         """Groups with someone waiting."""
         self.by_queue: dict[str, dict[GroupKey, Group]] = {}
-        self.by_skillset: dict[tuple[str, ...], dict[GroupKey, Group]] = {}
+        self.by_mask: dict[int, dict[GroupKey, Group]] = {}
+        """Groups with someone waiting, by the bit mask of the skills they need."""
         self.sizes: dict[str, int] = {}
         """Waiting contacts per queue, callback requests included."""
         self.callbacks: dict[str, int] = {}
@@ -152,7 +153,7 @@ class WaitingLines:
                 self.max_req_len = max(self.max_req_len, len(group.skillset))
             self.groups[key] = group
             self.by_queue.setdefault(key[0], {})[key] = group
-            self.by_skillset.setdefault(group.skillset, {})[key] = group
+            self.by_mask.setdefault(group.mask, {})[key] = group
         insort(group.entries, entry)
         contact.group = group
         contact.entry = entry
@@ -178,7 +179,7 @@ class WaitingLines:
             key = group.key
             del self.groups[key]
             del self.by_queue[key[0]][key]
-            del self.by_skillset[group.skillset][key]
+            del self.by_mask[group.mask][key]
 
     def mark_callback(self, contact: LiveContact) -> None:
         """Count a waiting contact as a callback request from now on."""

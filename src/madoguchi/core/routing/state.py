@@ -348,8 +348,11 @@ class RoutingState:
         if agent.state in _SETTLED:
             agent.pending_reason = None
         if agent.state is AgentStates.AFTER_CONTACT_WORK:
-            due = e.at + self.acw_seconds(agent.acw_queue)
-            self.timers.set(TimerKinds.AFTER_CONTACT_WORK, agent.id, due)
+            acw_s = self.acw_seconds(agent.acw_queue)
+            # with no after-contact work the same command ends it (see _agent_finished_contact):
+            # no timer to set and cancel
+            if acw_s > 0:
+                self.timers.set(TimerKinds.AFTER_CONTACT_WORK, agent.id, e.at + acw_s)
         elif e.previous == AgentStates.AFTER_CONTACT_WORK:
             self.timers.cancel(TimerKinds.AFTER_CONTACT_WORK, agent.id)
         self.ready.refresh(agent)

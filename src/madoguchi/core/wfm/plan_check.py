@@ -10,7 +10,7 @@ calls, abandonment abandoned over offered, occupancy busy over busy plus availab
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,8 +135,11 @@ def _weighted(pairs: Sequence[tuple[float, float]]) -> float | None:
     return sum(v * w for v, w in pairs) / weight if weight > 0 else None
 
 
-def check_document(intervals: Sequence[CheckedInterval]) -> dict[str, Any]:
-    """JSON-ready comparison: per interval and for the day (planned figures weighted by calls)."""
+def check_document(
+    intervals: Sequence[CheckedInterval], queues: Mapping[str, RealizedInterval] | None = None
+) -> dict[str, Any]:
+    """JSON-ready comparison: per interval and for the day (planned figures weighted by calls),
+    and the simulated day of each queue when ``queues`` is given."""
     rows = []
     for item in intervals:
         p, r = item.planned, item.realized
@@ -190,4 +193,15 @@ def check_document(intervals: Sequence[CheckedInterval]) -> dict[str, Any]:
             1 for i in intervals if (gap := i.service_level_gap) is not None and gap < -0.05
         ),
     }
-    return {"day": day, "intervals": rows}
+    document: dict[str, Any] = {"day": day, "intervals": rows}
+    if queues is not None:
+        document["queues"] = {
+            name: {
+                "offered": q.offered,
+                "service_level": _number(q.service_level),
+                "asa_s": _number(q.asa_s, 2),
+                "abandonment": _number(q.abandonment),
+            }
+            for name, q in sorted(queues.items())
+        }
+    return document

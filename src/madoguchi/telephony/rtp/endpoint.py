@@ -167,6 +167,12 @@ class RtpEndpoint:
         self._queue.append(payload)
         self._ensure_sending()
 
+    def stop_playback(self) -> int:
+        """Drop the audio not yet sent (barge-in); returns how many frames were dropped."""
+        dropped = len(self._queue)
+        self._queue.clear()
+        return dropped
+
     @property
     def queued_frames(self) -> int:
         """Frames waiting to be sent."""

@@ -17,6 +17,7 @@ Usage::
     call = await endpoint.invite("sip:agent@127.0.0.1:5070", offer_sdp,
                                  credentials=("user", "secret"))   # UAC, retries 401/407 once
     await call.answered ; call.hangup() ; await endpoint.close()
+    status = await phone.register("sip:1001@center", (host, port), ("1001", "pw"))  # 200
 
 As UAS it sends 100 Trying at once, answers retransmissions from its transactions, handles ACK,
 BYE, CANCEL (200 to the CANCEL, 487 to the INVITE), OPTIONS, INFO (``application/dtmf-relay`` and
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 
 from madoguchi.telephony.errors import SipParseError
@@ -95,17 +97,22 @@ class SipEndpoint(UasMixin, UacMixin):
         authenticator: DigestAuthenticator | None = None,
         tcp: bool = True,
         user_agent: str = "madoguchi",
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
+        """``wall_clock`` (epoch seconds) times registrar bindings and digest nonces, so that
+        the runtime looks bindings up with its own clock; transactions use the loop clock."""
         self.host = host
         self.port = port
         self.on_incoming_call = on_incoming_call
         self.registrar = registrar
         self.authenticator = authenticator
         self.user_agent = user_agent
+        self.wall_clock = wall_clock
         self._use_tcp = tcp
         self.transactions = TransactionTable()
         self._dialogs: dict[DialogKey, Call] = {}
         self._invite_calls: dict[str, Call] = {}  # INVITE transaction key → call
+        self._waiters: dict[str, asyncio.Future[SipResponse | None]] = {}  # non-INVITE UAC
         self._udp: UdpLink | None = None
         self._tcp_server: asyncio.Server | None = None
         self._tcp_links: dict[Address, TcpLink] = {}
@@ -187,6 +194,9 @@ class SipEndpoint(UasMixin, UacMixin):
         out, timed_out = self.transactions.handle_timers(self._now())
         self._send(out)
         for tx in timed_out:
+            waiter = self._waiters.pop(tx.key, None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)  # timer F: no response
             call = self._invite_calls.get(tx.key)
             if call is None:
                 continue

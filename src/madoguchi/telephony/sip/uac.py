@@ -7,6 +7,7 @@ application's request. The endpoint supplies sending, timers and call book-keepi
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, cast
 
@@ -44,6 +45,7 @@ class UacMixin:
         transactions: TransactionTable
         _dialogs: dict[DialogKey, Call]
         _invite_calls: dict[str, Call]
+        _waiters: dict[str, asyncio.Future[SipResponse | None]]
 
         def _send(self, out: Outgoing) -> None: ...
         def _watch(self, tx: AnyTransaction) -> None: ...
@@ -92,6 +94,64 @@ class UacMixin:
         self._send_invite(call, request, branch)
         return call
 
+    async def register(
+        self,
+        aor: str,
+        registrar: Address,
+        credentials: tuple[str, str] | None = None,
+        expires: int = 3600,
+    ) -> int:
+        """REGISTER our address as a contact of ``aor`` (a sip: URI) at ``registrar``.
+
+        Answers one 401/407 with digest ``credentials``. Returns the final status (408 when
+        nothing answered within 64·T1); ``expires=0`` removes the binding.
+        """
+        uri = parse_uri(aor)
+        request_uri = f"sip:{uri.host}" + (f":{uri.port}" if uri.port else "")
+        call_id = new_call_id(self.host)
+        tag = new_tag()
+        authorization: tuple[str, str] | None = None
+        for cseq in (1, 2):
+            headers = Headers()
+            branch = new_branch()
+            headers.add("Via", self._via(branch))
+            headers.add("Max-Forwards", "70")
+            headers.add("From", f"<{aor}>;tag={tag}")
+            headers.add("To", f"<{aor}>")
+            headers.add("Call-ID", call_id)
+            headers.add("CSeq", f"{cseq} REGISTER")
+            headers.add("Contact", f"<sip:{uri.user}@{self.host}:{self.port}>;expires={expires}")
+            headers.add("Expires", str(expires))
+            headers.add("User-Agent", self.user_agent)
+            if authorization is not None:
+                headers.add(*authorization)
+            request = SipRequest("REGISTER", request_uri, headers)
+            response = await self._non_invite(request, branch, registrar)
+            if response is None:
+                return 408
+            header = "www-authenticate" if response.status == 401 else "proxy-authenticate"
+            challenges = response.headers.values(header)
+            if response.status in (401, 407) and credentials and challenges and cseq == 1:
+                value = authorization_value(challenges[0], "REGISTER", request_uri, *credentials)
+                name = "Authorization" if response.status == 401 else "Proxy-Authorization"
+                authorization = (name, value)
+                continue
+            return response.status
+        return 401  # pragma: no cover - the loop returns on its second round
+
+    async def _non_invite(
+        self, request: SipRequest, branch: str, destination: Address
+    ) -> SipResponse | None:
+        """Send a non-INVITE request outside a dialog; its final response, or None (timer F)."""
+        key = client_key(branch, request.method)
+        tx = ClientNonInviteTransaction(key, request, destination, False)
+        waiter: asyncio.Future[SipResponse | None] = asyncio.get_running_loop().create_future()
+        self._waiters[key] = waiter
+        self.transactions.add_client(tx)
+        self._send(tx.start(self._now()))
+        self._watch(tx)
+        return await waiter
+
     def _send_invite(self, call: Call, request: SipRequest, branch: str) -> None:
         key = client_key(branch, "INVITE")
         tx = ClientInviteTransaction(key, request, call.source, False)
@@ -111,6 +171,12 @@ class UacMixin:
         deliver, out = tx.receive_response(response, now)
         self._send(out)
         self._watch(tx)
+        waiter = self._waiters.get(key)
+        if waiter is not None and deliver and response.status >= 200:
+            del self._waiters[key]
+            if not waiter.done():
+                waiter.set_result(response)
+            return
         call = self._invite_calls.get(key)
         if not deliver or call is None or not isinstance(tx, ClientInviteTransaction):
             return

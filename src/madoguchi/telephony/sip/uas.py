@@ -41,6 +41,7 @@ class UasMixin:
         authenticator: DigestAuthenticator | None
         transactions: TransactionTable
         stats: dict[str, int]
+        wall_clock: Callable[[], float]
         _dialogs: dict[DialogKey, Call]
         _invite_calls: dict[str, Call]
 
@@ -135,13 +136,13 @@ class UasMixin:
             return response
         tag = new_tag()
         if self.authenticator is not None:
-            outcome = self.authenticator.check(request, source[0], now)
+            outcome = self.authenticator.check(request, source[0], self.wall_clock())
             if not outcome.ok:
                 response = response_to(request, outcome.status, to_tag=tag)
                 for challenge in outcome.challenge:
                     response.headers.add("WWW-Authenticate", challenge)
                 return response
-        response = self.registrar.register(request, source, link.name.lower(), now)
+        response = self.registrar.register(request, source, link.name.lower(), self.wall_clock())
         to = response.headers.first("to")
         if ";tag=" not in to:
             response.headers.set("To", f"{to};tag={tag}")

@@ -66,6 +66,9 @@ export class LiveStream extends EventTarget {
         this.lastEventId = message.id;
         this.dispatchEvent(new CustomEvent("event", { detail: { id: message.id, ...message.event } }));
         break;
+      case "batch":
+        for (const item of message.messages) this._receive(item);
+        break;
       case "lagged":
         // too far behind to replay: start over from a fresh snapshot
         this.lastEventId = null;
