@@ -176,3 +176,26 @@ async def test_given_a_foreign_origin_then_the_session_cookie_is_not_honoured(se
         await socket.recv()
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 4001
+
+
+async def test_given_a_burst_of_events_then_the_client_gets_each_once_in_order(
+    server: str, runtime: CenterRuntime
+) -> None:
+    await runtime.submit(rc.AgentLogin("op01"))
+    socket = await open_stream(server, "sv01")
+    await receive(socket)
+    published = []
+    for i in range(8):  # back to back: they may arrive as one batch frame
+        published += runtime.submit_now(
+            rc.SetAgentState(
+                "op01",
+                AgentState.AVAILABLE if i % 2 == 0 else AgentState.NOT_READY,
+                None if i % 2 == 0 else "break",
+            )
+        )
+    ids: list[int] = []
+    for message in await events_until_quiet(socket):
+        items = message["messages"] if message["type"] == "batch" else [message]
+        ids += [item["id"] for item in items]
+    assert ids == [event_id for event_id, _ in published]
+    await socket.close()

@@ -224,3 +224,15 @@ async def test_an_offer_that_is_not_sdp_is_refused_and_leaves_no_session(
         await softphones.answer(AGENT, "hello")
     assert not softphones.has_session(AGENT)
     await softphones.close(AGENT)  # no session: no error
+
+
+async def test_two_offers_at_once_from_one_agent_leave_one_session(
+    softphones: WebRtcSoftphones,
+) -> None:
+    pages = [FakePage(), FakePage()]
+    offers = [await page.offer() for page in pages]
+    await asyncio.gather(*(softphones.answer(AGENT, offer) for offer in offers))
+    assert list(softphones.sessions) == [AGENT]
+    assert softphones.stats["sessions"] == 2
+    for page in pages:
+        await page.close()

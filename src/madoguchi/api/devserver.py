@@ -1,6 +1,6 @@
 """A development server: the sample center on an in-memory runtime, with demo users.
 
-    python -m madoguchi.api.devserver [--port 8080] [--database sqlite:///dev.sqlite3]
+    python -m madoguchi.api.devserver [--port 8080] [--demo-calls 5] [--always-open]
 
 Sign in at http://127.0.0.1:8080/ as ``op01`` (agent), ``sv01`` (supervisor) or
 ``admin-midori`` (admin) with the password ``madoguchi-demo``. There is no telephony here:
@@ -33,9 +33,13 @@ from madoguchi.store import InMemoryEventStore
 from madoguchi.store.crm import create_crm_engine, create_crm_tables
 
 
-def build(settings: Settings, demo_calls: float) -> FastAPI:
+def build(settings: Settings, demo_calls: float, always_open: bool = False) -> FastAPI:
     """The app over a fresh in-memory runtime of the sample center, seeded with demo users."""
     config = load_sample_center()
+    if always_open:
+        from madoguchi.demo import open_around_the_clock
+
+        config = open_around_the_clock(config)
     runtime = CenterRuntime(
         config, store=InMemoryEventStore(), bus=InProcessBus(), clock=SystemClock()
     )
@@ -103,11 +107,16 @@ def main() -> None:
         metavar="SECONDS",
         help="enqueue a simulated caller in 'general' this often",
     )
+    parser.add_argument(
+        "--always-open",
+        action="store_true",
+        help="open every calendar around the clock (try it at night)",
+    )
     args = parser.parse_args()
     settings = Settings(environment="development", database_url=args.database, log_json=False)
     configure_logging(settings.log_level, settings.log_json)
     uvicorn.run(
-        build(settings, args.demo_calls),
+        build(settings, args.demo_calls, args.always_open),
         host=args.host,
         port=args.port,
         log_config=None,

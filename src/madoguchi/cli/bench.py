@@ -76,5 +76,6 @@ for _name, _summary in {
     "store": "Event log: events appended and read per second (memory, SQLite, PostgreSQL).",
     "flows": "Flow interpreter: node transitions/s through the sample main number, random callers.",
     "web": "Live stream latency (500 WebSocket clients, 100 ev/s); screen pop over 1M customers.",
+    "softphone": "WebRTC softphone gateway: set-up, CPU per agent, one-way latency both ways.",
 }.items():
     _define(_name, _summary)

@@ -480,8 +480,12 @@ class VoiceGateway:
                 return  # the browser shows the offer; the agent answers through the API
             self._spawn(voice, self._ring_agent(voice, event.agent_id))
         elif isinstance(event, rev.ContactConnected) and voice.agent_call is None:
-            if media is not None and media.has_session(event.agent_id) and not voice.connected:
+            if voice.connected:
+                return
+            if media is not None and media.has_session(event.agent_id):
                 self._connect_browser(voice, event.agent_id, media)
+            else:  # connected straight to an agent (the dialer's ConnectContact): ring the phone
+                self._spawn(voice, self._ring_agent(voice, event.agent_id, offered=False))
         elif isinstance(event, rev.ContactEnded) and voice.connected:
             voice.ended = True  # the agent ended it from the desktop
             voice.call.hangup()
@@ -500,11 +504,14 @@ class VoiceGateway:
         elif isinstance(event, rev.CallbackRequested):
             voice.queued = False
 
-    async def _ring_agent(self, voice: VoiceContact, agent_id: str) -> None:
+    async def _ring_agent(self, voice: VoiceContact, agent_id: str, offered: bool = True) -> None:
+        """Ring the agent's registered phone; on answer, accept the offer (unless routing
+        connected the contact already) and bridge. A phone that cannot be reached declines the
+        offer, or ends a contact that was connected straight to the agent."""
         target = self._agent_contact_uri(agent_id)
         if target is None:
-            log.info("agent %s has no registered phone: offer declined", agent_id)
-            self._submit(rc.RejectOffer(voice.contact.id, agent_id))
+            log.info("agent %s has no registered phone", agent_id)
+            self._agent_unreachable(voice, agent_id, offered)
             return
         leg = RtpEndpoint(host=self.media_host, payload_type=voice.leg.payload_type)
         await leg.start()
@@ -515,7 +522,7 @@ class VoiceGateway:
         except Exception:
             log.exception("could not ring agent %s", agent_id)
             leg.close()
-            self._submit(rc.RejectOffer(voice.contact.id, agent_id))
+            self._agent_unreachable(voice, agent_id, offered)
             return
         voice.agent_id, voice.agent_call, voice.agent_leg = agent_id, call, leg
         call.on_ended = lambda reason: self._on_agent_gone(voice, call, reason)
@@ -524,6 +531,8 @@ class VoiceGateway:
         except (TimeoutError, asyncio.CancelledError, Exception):
             if voice.agent_call is call:
                 self._cancel_agent_leg(voice)
+                if not offered:
+                    self._agent_unreachable(voice, agent_id, offered)
             return
         if voice.ended or voice.agent_call is not call:
             call.hangup()
@@ -531,10 +540,17 @@ class VoiceGateway:
         remote = call.remote_sdp
         if remote is not None:
             leg.set_remote((remote.address, remote.port))
-        if self._submit(rc.AcceptOffer(voice.contact.id, agent_id)) is None:
+        if offered and self._submit(rc.AcceptOffer(voice.contact.id, agent_id)) is None:
             call.hangup()
             return
         self._connect(voice, leg)
+
+    def _agent_unreachable(self, voice: VoiceContact, agent_id: str, offered: bool) -> None:
+        if offered:
+            self._submit(rc.RejectOffer(voice.contact.id, agent_id))
+        else:
+            self._submit(rc.EndContact(voice.contact.id, EndReason.ERROR))
+            self._hangup(voice, "agent_unreachable")
 
     def _connect(self, voice: VoiceContact, agent_leg: RtpEndpoint) -> None:
         voice.connected = True

@@ -187,8 +187,12 @@ class Simulation:
         while True:
             next_arrival = times[index] if index < count else _INF
             next_own = heap[0][0] if heap else _INF
-            timer = self._timer if self._timer is not None else _INF
-            now = min(next_arrival, next_own, timer)
+            timer = self._timer
+            if timer is None:
+                timer = _INF
+            now = next_arrival if next_arrival < next_own else next_own
+            if timer < now:
+                now = timer
             if now > end:
                 break
             if timer <= next_arrival and timer <= next_own:

@@ -184,7 +184,9 @@ class ResultCollector:
 
     def _interval(self, at: float) -> int:
         index = int((at - self._start) // self._interval_s)
-        return min(max(index, 0), self._count - 1)
+        if index < 0:
+            return 0
+        return index if index < self._count else self._count - 1
 
     def _queue(self, queue: str) -> Tally:
         tally = self.queues.get(queue)

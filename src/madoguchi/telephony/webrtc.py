@@ -117,6 +117,7 @@ class WebRtcSoftphones:
             if isinstance(err, SoftphoneOfferError):
                 raise
             raise SoftphoneOfferError(f"the offer cannot be answered: {err}") from err
+        await self.close(agent_id)  # another offer of this agent's may have finished meanwhile
         self.sessions[agent_id] = session
         self.stats["sessions"] += 1
         described = pc.localDescription

@@ -30,6 +30,7 @@ from madoguchi.core.routing._members import (
     Triggers,
     WorkModes,
 )
+from madoguchi.core.routing.agent_state import TRANSITIONS as _TRANSITIONS
 from madoguchi.core.routing.agent_state import AgentTrigger, next_state
 from madoguchi.core.routing.agents import LiveAgent
 from madoguchi.core.routing.errors import (
@@ -90,7 +91,9 @@ class RoutingMoves(RoutingState):
     def _change_state(
         self, agent: LiveAgent, trigger: AgentTrigger, now: float, reason: str | None = None
     ) -> None:
-        new = next_state(agent.id, agent.state, trigger)
+        new = _TRANSITIONS.get((agent.state, trigger))
+        if new is None:
+            new = next_state(agent.id, agent.state, trigger)  # raises InvalidTransition
         if new is not agent.state or (new is AgentStates.NOT_READY and reason != agent.reason):
             self._emit(
                 ev.AgentStateChanged(
@@ -480,7 +483,8 @@ class RoutingMoves(RoutingState):
             self._change_state(agent, Triggers.END_LAST_CONTACT_RINGING, now)
             return False
         self._change_state(agent, Triggers.END_LAST_CONTACT, now)
-        return self.acw_seconds(agent.acw_queue) <= 0
+        queue = self.queues.get(agent.acw_queue)
+        return queue is None or queue.after_contact_work_s <= 0
 
     def _auto_wrap_up(self, agent: LiveAgent, now: float) -> None:
         if agent.active:

@@ -110,7 +110,8 @@ class RoutingEngine(RoutingMoves):
         self._out = out
         self._now = now
         handler(command, now)
-        self._place_arrival(None)
+        if self._arrival is not None:
+            self._place_arrival(None)
         return out
 
     def next_timer(self) -> float | None:
@@ -139,7 +140,8 @@ class RoutingEngine(RoutingMoves):
             else:
                 self._after_contact_work_over(key, now)
         self._close_queues(now)
-        self._place_arrival(None)
+        if self._arrival is not None:
+            self._place_arrival(None)
         return out
 
     def estimated_wait(self, queue_id: str, now: float) -> float:

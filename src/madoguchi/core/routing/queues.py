@@ -25,6 +25,14 @@ Entry = tuple[float, int, str]
 """(-rank, arrival sequence, contact id): the sort key of a waiting contact."""
 
 
+def high_requirements(reqs: tuple[Requirement, ...]) -> tuple[Requirement, ...]:
+    """The requirements above the lowest proficiency (the ones a skill mask cannot check)."""
+    for req in reqs:
+        if req[1] > 1:
+            return tuple(r for r in reqs if r[1] > 1)
+    return ()
+
+
 class LiveContact:
     """One contact's live routing state."""
 
@@ -63,7 +71,7 @@ class LiveContact:
         self.queue_id = origin.queue_id
         self.reqs: tuple[Requirement, ...] = origin.skills
         self.mask = mask
-        self.high_reqs = tuple(r for r in origin.skills if r[1] > 1)
+        self.high_reqs = high_requirements(origin.skills)
         self.group: Group | None = None
         self.entry: Entry | None = None
         self.wait_started_at = origin.wait_started_at

@@ -28,7 +28,12 @@ from madoguchi.core.routing._members import (
     TreatmentKinds,
 )
 from madoguchi.core.routing.agents import LiveAgent, ReadyAgents
-from madoguchi.core.routing.queues import LiveContact, Requirement, WaitingLines
+from madoguchi.core.routing.queues import (
+    LiveContact,
+    Requirement,
+    WaitingLines,
+    high_requirements,
+)
 from madoguchi.core.routing.timers import Timers
 
 DEFAULT_HANDLE_S = 180.0
@@ -96,9 +101,11 @@ class RoutingState:
         """Fold one routing event into the state (other events are ignored)."""
         applier = self._appliers.get(type(event))
         if applier is not None:
-            self._place_arrival(event)
+            if self._arrival is not None:
+                self._place_arrival(event)
             applier(event)
-            self._place_arrival(None)
+            if self._arrival is not None:
+                self._place_arrival(None)
 
     def _place_arrival(self, next_event: Event | None) -> None:
         """Put the contact that just arrived in line, unless ``next_event`` offers it.
@@ -201,7 +208,7 @@ class RoutingState:
             contact.queue_id = e.queue_id
             contact.reqs = e.skills
             contact.mask = mask
-            contact.high_reqs = tuple(r for r in e.skills if r[1] > 1)
+            contact.high_reqs = high_requirements(e.skills)
             contact.wait_started_at = e.wait_started_at
             contact.entered_queue_at = e.at
             contact.entry = None
@@ -223,7 +230,8 @@ class RoutingState:
         agent = self.agents[e.agent_id]
         if self._arrival is contact:
             self._arrival = None
-        self.lines.remove(contact)
+        if contact.group is not None:
+            self.lines.remove(contact)
         contact.state = ContactStates.OFFERED
         contact.offered_to = agent.id
         contact.offer_direct = e.direct
@@ -252,9 +260,9 @@ class RoutingState:
     def _connected(self, e: ev.ContactConnected) -> None:
         contact = self.contacts[e.contact_id]
         agent = self.agents[e.agent_id]
-        self.lines.remove(contact)
-        self.timers.cancel(TimerKinds.OFFER, contact.id)
-        self.timers.cancel(TimerKinds.MAX_WAIT, contact.id)
+        if contact.group is not None:
+            self.lines.remove(contact)
+        self.timers.cancel_contact(contact.id)
         contact.state = ContactStates.CONNECTED
         contact.agent_id = agent.id
         contact.connected_at = e.at
@@ -280,10 +288,10 @@ class RoutingState:
         self._withdraw(contact)
 
     def _withdraw(self, contact: LiveContact) -> None:
-        self.lines.remove(contact)
+        if contact.group is not None:
+            self.lines.remove(contact)
         contact.entry = None
-        self.timers.cancel(TimerKinds.OFFER, contact.id)
-        self.timers.cancel(TimerKinds.MAX_WAIT, contact.id)
+        self.timers.cancel_contact(contact.id)
         contact.overflow_due = None
         if contact.offered_to is not None:
             agent = self.agents[contact.offered_to]
@@ -348,7 +356,8 @@ class RoutingState:
         if agent.state in _SETTLED:
             agent.pending_reason = None
         if agent.state is AgentStates.AFTER_CONTACT_WORK:
-            acw_s = self.acw_seconds(agent.acw_queue)
+            queue = self.queues.get(agent.acw_queue)
+            acw_s = queue.after_contact_work_s if queue is not None else 0.0
             # with no after-contact work the same command ends it (see _agent_finished_contact):
             # no timer to set and cancel
             if acw_s > 0:

@@ -42,6 +42,12 @@ class Timers:
         """Forget the timer (kind, key) if any."""
         self._current.pop((kind, key), None)
 
+    def cancel_contact(self, key: str) -> None:
+        """Forget a contact's offer and max-wait timers (one call on routing's hot path)."""
+        current = self._current
+        current.pop((TimerKind.OFFER, key), None)
+        current.pop((TimerKind.MAX_WAIT, key), None)
+
     def due_of(self, kind: TimerKind, key: str) -> float | None:
         """When (kind, key) is due, or None (linear: for snapshots and tests)."""
         token = self._current.get((kind, key))

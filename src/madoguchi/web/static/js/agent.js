@@ -24,6 +24,7 @@ const controlsEl = $("controls");
 const wrapEl = $("wrap-up");
 const popEl = $("screen-pop");
 const scriptEl = $("script");
+scriptEl.agentName = me.display_name;
 
 const [codes, queues] = await Promise.all([api("/api/v1/codes"), api("/api/v1/queues")]);
 stateEl.setReasons(codes.not_ready_reasons);

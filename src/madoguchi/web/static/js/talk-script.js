@@ -29,7 +29,8 @@ class TalkScriptElement extends HTMLElement {
   }
 
   _text(ja, en) {
-    return language() === "en" ? en || ja : ja || en;
+    const text = language() === "en" ? en || ja : ja || en;
+    return (text || "").replaceAll("{name}", this.agentName || "");
   }
 
   render() {

@@ -1,0 +1,150 @@
+"""Outbound over a SIP trunk: sipp plays the callees (one answers and echoes, one is busy, one
+lets it ring); the dialer classifies the results from SIP and bridges answered callees to the
+reserved agent's phone within the connect rule."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+import pytest
+from telephony_support import free_port, run_sipp
+from voice_support import AgentPhone
+
+from madoguchi.core.config import TimeRange
+from madoguchi.core.dialer import (
+    Campaign,
+    CampaignStatus,
+    Dialer,
+    DialOutcome,
+    FixedRatioPacer,
+    ListRecord,
+)
+from madoguchi.core.dialer.events import DialResulted, OutboundConnected
+from madoguchi.core.events import Event
+from madoguchi.core.model import WorkMode
+from madoguchi.core.routing import commands as rc
+from madoguchi.demo import open_around_the_clock
+from madoguchi.runtime.outbound import CampaignRun, OutboundGateway, Trunk, classify
+from madoguchi.samples import load_sample_center
+from madoguchi.server import CenterServer, ServerOptions
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+PASSWORD = "phone-secret-2"
+
+
+class RoutedTrunk(Trunk):
+    """A trunk whose far end is three sipp callees, chosen by the number's last digit."""
+
+    def __init__(self, ports: dict[str, int]) -> None:
+        super().__init__("sip:{number}@127.0.0.1")
+        self.ports = ports
+
+    def uri(self, number: str) -> str:
+        return f"sip:{number.lstrip('+')}@127.0.0.1:{self.ports[number[-1]]}"
+
+
+def test_sip_statuses_map_to_dial_outcomes() -> None:
+    assert classify(486, "failed") is DialOutcome.BUSY
+    assert classify(404, "failed") is DialOutcome.INVALID_NUMBER
+    assert classify(603, "failed") is DialOutcome.REJECTED
+    assert classify(None, "timeout") is DialOutcome.NO_ANSWER
+    assert classify(487, "cancelled") is DialOutcome.NO_ANSWER
+    assert classify(503, "failed") is DialOutcome.FAILED
+
+
+@pytest.mark.peer
+async def test_dialer_over_trunk_classifies_results_and_bridges_answered_callee(
+    tmp_path: Path,
+) -> None:
+    ports = {"1": free_port(), "2": free_port(), "3": free_port()}
+    callees = [
+        asyncio.create_task(
+            run_sipp("-sn", "uas", "-rtp_echo", "-p", str(ports["1"]), "-m", "1", cwd=tmp_path,
+                     timeout=40)
+        ),
+        asyncio.create_task(
+            run_sipp("-sf", str(SCENARIOS / "callee_busy.xml"), "-p", str(ports["2"]), "-m", "1",
+                     cwd=tmp_path, timeout=40)
+        ),
+        asyncio.create_task(
+            run_sipp("-sf", str(SCENARIOS / "callee_never_answers.xml"), "-p", str(ports["3"]),
+                     "-m", "1", cwd=tmp_path, timeout=40)
+        ),
+    ]  # fmt: skip
+    await asyncio.sleep(1.0)  # let sipp bind
+    server = CenterServer(
+        ServerOptions(
+            config=open_around_the_clock(load_sample_center()),
+            data_dir=tmp_path / "data",
+            sip_port=free_port(),
+            web=False,
+            phone_password_default=PASSWORD,
+            drain_timeout_s=1.0,
+        )
+    )
+    await server.start()
+    phone = AgentPhone(talk_s=3.0, ring_s=0.1, greeting_s=1.5)
+    events: list[Event] = []
+    server.runtime.listen(lambda _i, e: events.append(e))
+    campaign = Campaign(
+        id="renewal",
+        tenant="midori",
+        name="更新のご案内",
+        queue="orders",
+        status=CampaignStatus.RUNNING,
+        ring_timeout_s=4.0,
+        max_attempts=1,
+        # the test runs whenever CI does: open the calling window around the clock
+        calling_window=((TimeRange(0, 1440),),) * 7,
+        national_holidays_closed=False,
+    )
+    records = [
+        ListRecord(id=f"r{d}", number=f"+8131234567{d}") for d in ("1", "2", "3")
+    ]  # 1 answers, 2 is busy, 3 rings
+    dialer = Dialer(campaign, FixedRatioPacer(3.0), records=records)  # all three at once
+    outbound = OutboundGateway(server.runtime, server.endpoint, server.gateway, RoutedTrunk(ports))
+    try:
+        extension = server.config.agent("op04").extension
+        assert extension is not None
+        await phone.endpoint.start()
+        status = await phone.endpoint.register(
+            f"sip:{extension}@127.0.0.1",
+            ("127.0.0.1", server.endpoint.port),
+            (extension, PASSWORD),
+            expires=600,
+        )
+        assert status == 200
+        await server.runtime.submit(
+            rc.AgentLogin("op04", work_mode=WorkMode.OUTBOUND, available=True)
+        )
+        outbound.add_campaign(
+            CampaignRun(
+                dialer,
+                agents=("op04",),
+                recorded_message="みどり通販です。ご案内のお電話でした。改めてご連絡いたします。",
+            )
+        )
+        pacing = asyncio.create_task(outbound.run())
+        results = await asyncio.wait_for(asyncio.gather(*callees), 60)
+        pacing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pacing
+    finally:
+        await outbound.close()
+        await phone.close()
+        await server.stop()
+    for result in results:
+        assert result.returncode == 0, result.output
+    outcomes = {e.record_id: e.outcome for e in events if isinstance(e, DialResulted)}
+    assert outcomes == {
+        "r1": DialOutcome.ANSWERED,
+        "r2": DialOutcome.BUSY,
+        "r3": DialOutcome.NO_ANSWER,
+    }
+    (connected,) = [e for e in events if isinstance(e, OutboundConnected)]
+    assert connected.agent_id == "op04"
+    assert connected.wait_s < 2.0
+    assert len(phone.answered) == 1
+    assert phone.heard_frames > 20  # the agent's greeting, echoed by the callee, came back
