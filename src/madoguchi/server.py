@@ -22,6 +22,8 @@ from madoguchi.core.config import CenterConfig
 from madoguchi.core.config_loader import parse_center
 from madoguchi.core.flows.registry import FlowRegistry
 from madoguchi.runtime import CenterRuntime, SystemClock
+from madoguchi.runtime.campaign_file import load_campaign_file
+from madoguchi.runtime.outbound import OutboundGateway, start_campaigns
 from madoguchi.runtime.voice import VoiceGateway
 from madoguchi.samples import load_sample_center
 from madoguchi.store import EventStore, open_store
@@ -60,6 +62,8 @@ class ServerOptions:
     phone_password_default: str | None = None
     settings: Any = None
     """``madoguchi.settings.Settings`` for the web; None builds one from the environment."""
+    campaigns_file: Path | None = None
+    """Campaigns to dial over the tenants' trunks (``runtime.campaign_file``); None: none."""
 
 
 def load_center(path: Path | None) -> CenterConfig:
@@ -118,6 +122,13 @@ class CenterServer:
         self.softphones = WebRtcSoftphones()
         """Browser agents' audio (the WebRTC softphone), bridged to the SIP calls."""
         self.gateway.agent_media = self.softphones
+        self.campaigns = (
+            load_campaign_file(options.campaigns_file, self.config)
+            if options.campaigns_file is not None
+            else []
+        )
+        self.outbound: list[tuple[OutboundGateway, asyncio.Task[None]]] = []
+        """Running campaign gateways (one per tenant with campaigns) and their pacing tasks."""
         self.app: Any = None
         self._web: Any = None
         self._web_task: asyncio.Task[None] | None = None
@@ -131,6 +142,10 @@ class CenterServer:
         self.gateway.attach()
         await self.endpoint.start()
         log.info("SIP listening on %s:%d", self.options.sip_host, self.endpoint.port)
+        if self.campaigns:
+            self.outbound = start_campaigns(
+                self.runtime, self.endpoint, self.gateway, self.campaigns
+            )
         if self.options.web:
             await self._start_web()
 
@@ -147,7 +162,12 @@ class CenterServer:
             settings,
             self.runtime,
             create_tables=True,
-            extras={"status_checks": {"sip": self._sip_status}, "softphone": self.softphones},
+            extras={
+                "status_checks": {"sip": self._sip_status},
+                "softphone": self.softphones,
+                "recordings_dir": self.options.data_dir / "recordings",
+                "center_file": self.options.config_file,
+            },
         )
         config = uvicorn.Config(
             self.app,
@@ -171,6 +191,11 @@ class CenterServer:
 
     async def stop(self) -> None:
         """Drain and close: refuse new calls, let live ones finish up to the drain time-out."""
+        for gateway, task in self.outbound:  # campaigns stop dialling first
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await gateway.close()
         drain = asyncio.get_running_loop().create_task(
             self.runtime.stop(drain_timeout=self.options.drain_timeout_s)
         )

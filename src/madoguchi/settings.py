@@ -42,7 +42,17 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+pysqlite:///madoguchi.db"
     """SQLAlchemy URL of the CRM tables (customers, users, audit, notes)."""
     center_file: Path | None = None
-    """The center's YAML; None means the sample center."""
+    """The center's YAML; None means the sample center (``madoguchi serve`` passes its own
+    ``--config`` through ``create_app(extras={"center_file": ...})``, which takes precedence)."""
+    data_dir: Path = Path("data")
+    """Where the server keeps its data; recordings are ``DATA_DIR/recordings/{contact}.wav``
+    (``create_app(extras={"recordings_dir": ...})`` takes precedence)."""
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    """How long a webhook receiver may take to answer one delivery."""
+    webhook_max_attempts: int = Field(default=6, ge=1, le=20)
+    """Attempts per delivery before it is marked failed."""
+    webhook_retry_base_s: float = Field(default=5.0, gt=0)
+    """First retry delay; each further retry waits twice as long (5 s, 10 s, 20 s…)."""
     session_cookie: str = "madoguchi_session"
     session_max_age_s: int = Field(default=10 * 3600, ge=60)
     """A sign-in lasts one working day plus overtime."""

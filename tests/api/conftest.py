@@ -4,6 +4,7 @@ HTTP clients signed in as the sample center's users."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -31,11 +32,12 @@ def center() -> CenterConfig:
 
 
 @pytest.fixture
-def settings() -> Settings:
+def settings(tmp_path: Path) -> Settings:
     return Settings(
         environment="test",
         secret_key=SecretStr("t" * 48),
         database_url="sqlite+pysqlite:///:memory:",
+        data_dir=tmp_path / "data",  # recordings and admin-written center versions
         log_json=False,
         _env_file=None,  # type: ignore[call-arg]
     )

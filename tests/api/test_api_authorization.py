@@ -42,6 +42,17 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None, str]] = [
         "admin",
     ),
     ("PUT", "/api/v1/admin/scripts/general", {"queue_id": "general", "steps": []}, "admin"),
+    ("GET", "/api/v1/wfm/staffing?calls=50&aht_s=180", None, "supervisor"),
+    (
+        "GET",
+        "/api/v1/wfm/cost?monthly_calls=5000&outsourcing_price_per_call=800",
+        None,
+        "supervisor",
+    ),
+    ("GET", "/api/v1/admin/config/sections/skills", None, "admin"),
+    ("GET", "/api/v1/admin/webhooks", None, "admin"),
+    ("GET", "/api/v1/admin/webhook-deliveries", None, "admin"),
+    ("POST", "/api/v1/admin/webhooks", {"url": "https://hooks.example/x"}, "admin"),
 ]
 
 

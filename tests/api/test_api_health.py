@@ -65,7 +65,7 @@ async def test_unknown_paths_are_404_json(anon: httpx.AsyncClient) -> None:
 
 
 async def test_pages_and_static_modules_are_served(anon: httpx.AsyncClient) -> None:
-    for page in ("/login", "/agent", "/supervisor", "/admin"):
+    for page in ("/login", "/agent", "/supervisor", "/admin", "/wfm"):
         response = await anon.get(page)
         assert response.status_code == 200
         assert 'type="module"' in response.text

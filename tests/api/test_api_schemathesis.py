@@ -11,8 +11,10 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import schemathesis
 import uvicorn
@@ -56,7 +58,7 @@ FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 class ServerThread:
     """The app with its runtime, served by uvicorn on an event loop in a thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, data_dir: Path) -> None:
         config = load_sample_center()
         self.runtime = CenterRuntime(
             config, store=InMemoryEventStore(), bus=InProcessBus(), clock=ManualClock(START)
@@ -65,10 +67,17 @@ class ServerThread:
             environment="test",
             secret_key=SecretStr("s" * 48),
             database_url="sqlite+pysqlite:///:memory:",
+            data_dir=data_dir,  # the admin's config edits and recordings stay in the test's dir
             log_json=False,
             _env_file=None,
         )  # type: ignore[call-arg]
-        self.app = create_app(settings, self.runtime, create_tables=True, manage_runtime=True)
+        self.app = create_app(
+            settings,
+            self.runtime,
+            create_tables=True,
+            manage_runtime=True,
+            extras={"webhook_transport": httpx.MockTransport(lambda _: httpx.Response(204))},
+        )
         self.token = new_token("mdg_")
         with self.app.state.ctx.sessions() as db:
             seed_sample_users(db, config, "fuzz-password-123", START, FAST_HASHER)
@@ -113,8 +122,8 @@ class ServerThread:
 
 
 @pytest.fixture(scope="module")
-def live_server() -> Iterator[ServerThread]:
-    server = ServerThread()
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
+    server = ServerThread(tmp_path_factory.mktemp("fuzz-data"))
     with server as base_url:
         server.base_url = base_url  # type: ignore[attr-defined]
         yield server

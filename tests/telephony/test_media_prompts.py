@@ -63,3 +63,15 @@ def test_resample_keeps_level() -> None:
     out = resample_to_8k(tone, 48000)
     assert len(out) == 8000
     assert 7000 < np.abs(out[100:-100]).max() < 9000
+
+
+async def test_the_same_new_prompt_asked_twice_at_once_is_served_to_both(tmp_path: Path) -> None:
+    import asyncio
+
+    first, second = (PromptCache(tmp_path), PromptCache(tmp_path))
+    a, b = await asyncio.gather(
+        first.get_async("ただいま電話が混み合っております。", "ja"),
+        second.get_async("ただいま電話が混み合っております。", "ja"),
+    )
+    assert np.array_equal(a, b)
+    assert [p.suffix for p in tmp_path.iterdir()] == [".wav"]

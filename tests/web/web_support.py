@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 import uvicorn
 from argon2 import PasswordHasher
+from fastapi import FastAPI
 from playwright.async_api import Browser, async_playwright
 from pydantic import SecretStr
 
@@ -40,9 +41,11 @@ CHROMIUM_FLAGS = [
 class LiveCenter:
     """The sample center's runtime and the URL its web server answers on."""
 
-    def __init__(self, runtime: CenterRuntime, base_url: str) -> None:
+    def __init__(self, runtime: CenterRuntime, base_url: str, app: FastAPI) -> None:
         self.runtime = runtime
         self.base_url = base_url
+        self.app = app
+        """The ASGI app (tests plug hooks into ``app.state.ctx.extras``)."""
 
 
 #: Cheap argon2 parameters for test users (verification reads them from the hash).
@@ -86,7 +89,7 @@ async def live_center() -> AsyncIterator[LiveCenter]:
             task.result()  # raises what stopped the server
         await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
-    yield LiveCenter(runtime, f"http://127.0.0.1:{port}")
+    yield LiveCenter(runtime, f"http://127.0.0.1:{port}", app)
     server.should_exit = True
     await task
     await runtime.stop(drain_timeout=0.0)

@@ -22,17 +22,22 @@ from madoguchi.api import (
     admin,
     agents,
     auth,
+    config_admin,
     contacts,
     customers,
     health,
     pages,
     queues,
+    recordings,
     softphone,
     stream,
+    webhooks,
+    wfm,
 )
 from madoguchi.api.context import ApiContext
 from madoguchi.api.errors import install_error_handlers
 from madoguchi.api.limits import BodySizeLimit, SecurityHeaders
+from madoguchi.api.webhook_delivery import WebhookDispatcher
 from madoguchi.settings import Settings
 from madoguchi.store.crm import create_crm_engine, create_crm_tables
 
@@ -53,7 +58,9 @@ def create_app(
     """The ASGI app serving ``runtime``'s center.
 
     ``engine`` defaults to one opened on ``settings.database_url``; ``extras`` carries hooks
-    from other adapters (``status_checks``: name → check, ``softphone``: signalling handler).
+    from other adapters (``status_checks``: name → check, ``softphone``: signalling handler,
+    ``recordings_dir``: where call recordings are, ``center_file``: the center YAML the admin
+    pages write, ``webhook_transport``: an ``httpx`` transport for webhook deliveries, tests).
     """
     if engine is None:
         engine = create_crm_engine(settings.database_url)
@@ -71,11 +78,13 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if manage_runtime:
             await runtime.start()
+        await app.state.webhooks.start()
         _log.info("web server ready", extra={"environment": settings.environment})
         try:
             yield
         finally:
             await stream.close_all(app)
+            await app.state.webhooks.stop()
             if manage_runtime:
                 await runtime.stop(drain_timeout=5.0)
 
@@ -89,6 +98,7 @@ def create_app(
     )
     app.state.ctx = ctx
     app.state.metrics = health.ApiMetrics(ctx)
+    app.state.webhooks = WebhookDispatcher(ctx, ctx.extras.get("webhook_transport"))
     install_error_handlers(app)
     health.install_request_metrics(app, app.state.metrics)
     for module in (
@@ -99,11 +109,16 @@ def create_app(
         customers,
         queues,
         admin,
+        config_admin,
         softphone,
+        recordings,
+        webhooks,
+        wfm,
         stream,
         pages,
     ):
         app.include_router(module.router)
+    __import__("madoguchi.api.campaigns", fromlist=["install"]).install(app, engine, create_tables)
     pages.mount_static(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)

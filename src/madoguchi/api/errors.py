@@ -13,7 +13,8 @@
     └── PayloadTooLarge      413 upload-too-large
 
 Validation errors become 422 ``invalid-request`` with one detail per field (``field`` is the
-dotted location, e.g. ``body.phone``). Routing refusals (the engine's ``RoutingError``
+dotted location, e.g. ``body.phone``); a value the database cannot hold (a NUL character) is a
+422 too. Routing refusals (the engine's ``RoutingError``
 subclasses) become 409 with a slug made from the class name. Anything else is a 500
 ``internal-error``: logged with its traceback, never shown to the user.
 """
@@ -28,6 +29,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 _log = logging.getLogger("madoguchi.api")
@@ -178,6 +180,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         error_id = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         return JSONResponse(_body(error_id, str(exc.detail)), exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(StatementError)
+    async def _unstorable(request: Request, exc: StatementError) -> JSONResponse:
+        # a value the database cannot hold (the store refuses NUL characters, NaN…): the
+        # client's input, not our fault
+        if isinstance(exc.orig, ValueError):
+            detail = ErrorDetail(field="request", message=str(exc.orig))
+            return JSONResponse(_body("invalid-request", "invalid: request", [detail]), 422)
+        _log.exception("database error on %s %s", request.method, request.url.path)
+        return JSONResponse(_body("internal-error", "internal error"), 500)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -1,4 +1,4 @@
-"""The browser pages: sign-in, agent desktop, supervisor wallboard, admin.
+"""The browser pages: sign-in, agent desktop, supervisor wallboard, admin, WFM calculators.
 
 Pages are static HTML shells loading native ES modules from ``/static`` (no build step, nothing
 from the internet); the modules fetch data from the API with the session cookie and pick
@@ -21,7 +21,7 @@ PAGES_ROOT = WEB_ROOT / "pages"
 
 router = APIRouter(include_in_schema=False)
 
-PAGES = ("login", "agent", "supervisor", "admin")
+PAGES = ("login", "agent", "supervisor", "admin", "wfm")
 
 
 def _page(name: str) -> FileResponse:
@@ -60,6 +60,12 @@ def supervisor_page() -> FileResponse:
 def admin_page() -> FileResponse:
     """Administration."""
     return _page("admin")
+
+
+@router.get("/wfm")
+def wfm_page() -> FileResponse:
+    """Staffing and cost calculators (supervisors and admins)."""
+    return _page("wfm")
 
 
 def mount_static(app: FastAPI) -> None:

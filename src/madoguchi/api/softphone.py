@@ -29,7 +29,8 @@ class SoftphoneGateway(Protocol):
 
         The gateway keeps the session for the agent's shift: contacts offered to the agent are
         bridged into it; keypad messages arrive on the data channel ``keypad`` as
-        ``{"digit": "5"}``.
+        ``{"digit": "5"}``. Raises ``ValueError`` (or a subclass) when the offer cannot be
+        answered (no audio, malformed SDP): the API answers 422 naming ``body.sdp``.
         """
         ...
 
@@ -69,7 +70,10 @@ async def start_session(body: SessionDescription, caller: Caller, ctx: Ctx) -> S
     agent_id = own_agent(caller)
     if body.type != "offer":
         raise InvalidField("body.type", "send an offer")
-    answer = await _gateway(ctx).answer(agent_id, body.sdp)
+    try:
+        answer = await _gateway(ctx).answer(agent_id, body.sdp)
+    except ValueError as err:
+        raise InvalidField("body.sdp", str(err) or "the offer cannot be answered") from err
     return SessionDescription(type="answer", sdp=answer)
 
 

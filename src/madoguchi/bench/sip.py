@@ -1,4 +1,8 @@
-"""``madoguchi bench sip``: SIP call set-up rate of our UAS, driven by sipp.
+"""``madoguchi bench sip``: SIP call set-up rate of our UAS and of the center, driven by sipp.
+
+Three parts: ``cps`` (below: the bare SIP answerer), ``center`` (call set-up through the real
+center — contact, contact flow, greeting prompt, events in the log — in
+:mod:`madoguchi.bench.sip_center`) and ``concurrent`` (bridged, recorded calls).
 
 The UAS runs in a child process (``python -m madoguchi.bench.sip serve PORT``, with uvloop when
 installed) and answers every INVITE at once with 180 and 200 + SDP; sipp's built-in ``uac``
@@ -76,9 +80,12 @@ def run(quick: bool, console: Console) -> dict[str, Any]:
     """Run both parts; prints tables and returns the JSON document."""
     if shutil.which("sipp") is None:
         raise RuntimeError("sipp is not installed (Debian package sip-tester)")
+    from madoguchi.bench.sip_center import run_center
+
     cps = _run_cps(quick, console)
+    center = run_center(quick, console)
     concurrent = _run_concurrent(quick, console)
-    return {"cps": cps, "concurrent": concurrent}
+    return {"cps": cps, "center": center, "concurrent": concurrent}
 
 
 def _start_server(port: int, *extra: str) -> subprocess.Popen[str]:

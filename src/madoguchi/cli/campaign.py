@@ -1,7 +1,12 @@
-"""``madoguchi campaign ...``: call lists, do-not-call lists, reports and a simulated day.
+"""``madoguchi campaign ...``: campaigns, call lists, do-not-call lists, reports, a simulated day.
 
-Lists and do-not-call entries are kept as JSON files in a data directory (``--data``, or the
-environment variable ``MADOGUCHI_DATA``; default ``./madoguchi-data``)::
+With ``--db URL`` (the database the server uses, e.g. ``sqlite:///madoguchi.db`` or
+``postgresql://…``; migrated to the newest revision on first use) campaigns, lists, do-not-call
+entries and dial attempts live in the outbound tables (:mod:`madoguchi.store.campaigns`), the
+same the API reads; an import runs in one transaction, so a rejected file stores nothing.
+
+Without ``--db`` lists and do-not-call entries are kept as JSON files in a data directory
+(``--data``, or the environment variable ``MADOGUCHI_DATA``; default ``./madoguchi-data``)::
 
     DATA/campaigns/ID/list.json    the campaign's call list (records in E.164)
     DATA/dnc.json                  tenant-wide and per-campaign do-not-call entries
@@ -18,6 +23,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -25,6 +32,7 @@ import typer
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from sqlalchemy.orm import Session
 
     from madoguchi.core.dialer import DoNotCallRegistry, ListRecord
     from madoguchi.core.dialer.reports import OutboundReport
@@ -46,10 +54,42 @@ OptionalCampaignOpt = Annotated[
 ]
 TenantOpt = Annotated[str, typer.Option("--tenant", help="Tenant id.")]
 RegionOpt = Annotated[str, typer.Option("--region", help="Default region for local numbers.")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL: keep campaigns in the database, not --data files."),
+]
 DEFAULT_DATA = Path("madoguchi-data")
 
 
 # -- storage ------------------------------------------------------------------------------
+
+
+@contextmanager
+def database(url: str) -> Iterator[Session]:
+    """A session on ``url`` (migrated first), committed when the block ends without error."""
+    from sqlalchemy.orm import Session
+
+    from madoguchi.store import StoreError
+    from madoguchi.store.crm import create_crm_engine
+    from madoguchi.store.migrate import upgrade
+
+    try:
+        engine = create_crm_engine(url)
+        upgrade(engine)
+    except (StoreError, ValueError) as err:
+        raise typer.BadParameter(str(err), param_hint="--db") from err
+    try:
+        with Session(engine) as db:
+            yield db
+            db.commit()
+    finally:
+        engine.dispose()
+
+
+def _now() -> float:
+    import time
+
+    return time.time()
 
 
 def _write_json(path: Path, document: Any) -> None:
@@ -148,9 +188,13 @@ def import_list(
     tenant: TenantOpt = "default",
     data: DataOpt = DEFAULT_DATA,
     region: RegionOpt = "JP",
+    db_url: DbOpt = None,
 ) -> None:
     """Import a CSV call list into a campaign (all rows or none)."""
     records = _parse_or_exit(file, region)
+    if db_url is not None:
+        _import_list_db(db_url, tenant, campaign, records)
+        return
     path = _list_path(data, campaign)
     existing = load_records(data, campaign)
     known = {r.number for r in existing}
@@ -169,6 +213,83 @@ def import_list(
         f"{campaign}: imported {added} records ({len(records) - added} already on the list), "
         f"{len(existing)} in all; {blocked} on a do-not-call list (never dialled)"
     )
+
+
+def _import_list_db(url: str, tenant: str, key: str, records: list[ListRecord]) -> None:
+    from madoguchi.store.campaigns import dnc_registry, find_campaign, import_records, list_size
+
+    with database(url) as db:
+        row = find_campaign(db, tenant, key)
+        if row is None:
+            row = _new_campaign(db, tenant, key, key, "sales", "preview")
+            typer.echo(f"{key}: new campaign (draft)")
+        added, listed = import_records(db, row, records, _now())
+        registry = dnc_registry(db, tenant, {r.number for r in records})
+        blocked = sum(1 for r in records if registry.blocking(tenant, key, r.number) is not None)
+        total = list_size(db, row)
+    typer.echo(
+        f"{key}: imported {added} records ({listed} already on the list), "
+        f"{total} in all; {blocked} on a do-not-call list (never dialled)"
+    )
+
+
+def _new_campaign(db: Session, tenant: str, key: str, name: str, kind: str, mode: str) -> Any:
+    from madoguchi.core.dialer import CampaignStatus, CampaignType, DialingMode
+    from madoguchi.store.campaigns import CampaignRow, stamp
+
+    try:
+        CampaignType(kind)
+        DialingMode(mode)
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--type/--mode") from err
+    if not key or len(key) > 64 or "/" in key:
+        raise typer.BadParameter(f"not a campaign id: {key!r}", param_hint="--campaign")
+    moment = stamp(_now())
+    row = CampaignRow(
+        tenant=tenant, key=key, name=name, type=kind, mode=mode, dispositions=[], rules={},
+        status=CampaignStatus.DRAFT.value, created_at=moment, updated_at=moment,
+    )  # fmt: skip
+    db.add(row)
+    db.flush()
+    return row
+
+
+@app.command("create")
+def create(
+    campaign: Annotated[str, typer.Argument(help="Campaign id.")],
+    db_url: Annotated[str, typer.Option("--db", help="Database URL.")],
+    name: Annotated[str | None, typer.Option("--name", help="Display name.")] = None,
+    kind: Annotated[str, typer.Option("--type", help="sales, appointment, survey…")] = "sales",
+    mode: Annotated[str, typer.Option("--mode", help="preview, progressive…")] = "preview",
+    tenant: TenantOpt = "default",
+) -> None:
+    """Create a campaign (a draft) in the database."""
+    from madoguchi.store.campaigns import find_campaign
+
+    with database(db_url) as db:
+        if find_campaign(db, tenant, campaign) is not None:
+            typer.echo(f"{campaign}: already exists", err=True)
+            raise typer.Exit(1)
+        _new_campaign(db, tenant, campaign, name or campaign, kind, mode)
+    typer.echo(f"{campaign}: created (draft)")
+
+
+@app.command("list")
+def list_campaigns(
+    db_url: Annotated[str, typer.Option("--db", help="Database URL.")],
+    tenant: TenantOpt = "default",
+) -> None:
+    """The tenant's campaigns with their status and list size."""
+    from sqlalchemy import select
+
+    from madoguchi.store.campaigns import CampaignRow, list_size
+
+    with database(db_url) as db:
+        rows = db.scalars(
+            select(CampaignRow).where(CampaignRow.tenant == tenant).order_by(CampaignRow.key)
+        )
+        for row in rows:
+            typer.echo(f"{row.key}\t{row.status}\t{row.mode}\t{list_size(db, row)} records")
 
 
 # -- do-not-call --------------------------------------------------------------------------
@@ -192,9 +313,19 @@ def dnc_add(
     tenant: TenantOpt = "default",
     data: DataOpt = DEFAULT_DATA,
     region: RegionOpt = "JP",
+    db_url: DbOpt = None,
 ) -> None:
     """Put one number on the tenant's (or a campaign's) do-not-call list."""
     e164 = _number_or_exit(number, region, "NUMBER")
+    scope = f"campaign {campaign}" if campaign else f"tenant {tenant}"
+    if db_url is not None:
+        from madoguchi.store.campaigns import add_dnc
+
+        with database(db_url) as db:
+            add_dnc(db, tenant, e164, _now(), campaign_key=campaign, reason=reason,
+                    added_by=added_by)  # fmt: skip
+        typer.echo(f"{e164}: on the do-not-call list of {scope}")
+        return
     entries = _read_json(data / "dnc.json", [])
     entries = [
         e for e in entries if (e["tenant"], e["campaign"], e["number"]) != (tenant, campaign, e164)
@@ -209,7 +340,6 @@ def dnc_add(
         }
     )
     _save_dnc(data, entries)
-    scope = f"campaign {campaign}" if campaign else f"tenant {tenant}"
     typer.echo(f"{e164}: on the do-not-call list of {scope}")
 
 
@@ -221,9 +351,20 @@ def dnc_import(
     tenant: TenantOpt = "default",
     data: DataOpt = DEFAULT_DATA,
     region: RegionOpt = "JP",
+    db_url: DbOpt = None,
 ) -> None:
     """Import a CSV of numbers onto a do-not-call list (all rows or none)."""
     records = _parse_or_exit(file, region)
+    if db_url is not None:
+        from madoguchi.store.campaigns import add_dnc
+
+        with database(db_url) as db:
+            added = sum(
+                add_dnc(db, tenant, r.number, _now(), campaign_key=campaign, reason=reason)[1]
+                for r in records
+            )
+        typer.echo(f"{added} numbers added ({len(records) - added} already listed)")
+        return
     entries = _read_json(data / "dnc.json", [])
     present = {(e["tenant"], e["campaign"], e["number"]) for e in entries}
     added = 0
@@ -253,10 +394,18 @@ def dnc_check(
     tenant: TenantOpt = "default",
     data: DataOpt = DEFAULT_DATA,
     region: RegionOpt = "JP",
+    db_url: DbOpt = None,
 ) -> None:
     """Whether a number may be dialled; exit 1 when a do-not-call list forbids it."""
     e164 = _number_or_exit(number, region, "NUMBER")
-    entry = load_dnc(data).blocking(tenant, campaign, e164)
+    if db_url is not None:
+        from madoguchi.store.campaigns import dnc_registry
+
+        with database(db_url) as db:
+            registry = dnc_registry(db, tenant, {e164})
+    else:
+        registry = load_dnc(data)
+    entry = registry.blocking(tenant, campaign, e164)
     if entry is None:
         typer.echo(f"{e164}: may be dialled")
         return
@@ -314,17 +463,32 @@ def print_report(report: OutboundReport, console: Console) -> None:
 
 @app.command("report")
 def report(
-    events: Annotated[Path, typer.Argument(help="Dialer events, one JSON record a line.")],
+    events: Annotated[
+        Path | None,
+        typer.Argument(help="Dialer events, one JSON record a line (with --db: optional)."),
+    ] = None,
     data: DataOpt = DEFAULT_DATA,
     json_path: Annotated[Path | None, typer.Option("--json", help="Also write JSON here.")] = None,
+    db_url: DbOpt = None,
+    campaign: OptionalCampaignOpt = None,
+    tenant: TenantOpt = "default",
 ) -> None:
-    """Per campaign and hour, and per agent, from logged dialer events."""
+    """Per campaign and hour, and per agent, from logged dialer events (or, with --db and
+    --campaign, from the dial attempts stored in the database)."""
     from rich.console import Console
 
     from madoguchi.core.dialer.reports import OutboundReport
     from madoguchi.core.events import EventError, from_record
 
     folded = OutboundReport()
+    if events is None:
+        if db_url is None or campaign is None:
+            raise typer.BadParameter("give EVENTS, or --db with --campaign", param_hint="EVENTS")
+        _report_db(db_url, tenant, campaign, folded)
+        print_report(folded, Console())
+        if json_path is not None:
+            _write_json(json_path, folded.as_dict())
+        return
     for line_number, line in enumerate(_read_text(events).splitlines(), 1):
         if not line.strip():
             continue
@@ -333,13 +497,48 @@ def report(
         except (ValueError, EventError, TypeError, KeyError) as err:
             typer.echo(f"{events}:{line_number}: not an event record: {err}", err=True)
             raise typer.Exit(1) from err
-    for campaign, figures in folded.campaigns.items():
-        path = data / "campaigns" / campaign / "list.json"
+    for key, figures in folded.campaigns.items():
+        if db_url is not None:
+            from madoguchi.store.campaigns import find_campaign, list_size
+
+            with database(db_url) as db:
+                row = find_campaign(db, tenant, key)
+                figures.list_size = list_size(db, row) if row is not None else 0
+            continue
+        path = data / "campaigns" / key / "list.json"
         if path.exists():
             figures.list_size = len(_read_json(path, []))
     print_report(folded, Console())
     if json_path is not None:
         _write_json(json_path, folded.as_dict())
+
+
+def _report_db(url: str, tenant: str, key: str, folded: OutboundReport) -> None:
+    from madoguchi.store.campaigns import attempt_events, core_campaign, find_campaign, list_size
+
+    with database(url) as db:
+        row = find_campaign(db, tenant, key)
+        if row is None:
+            raise typer.BadParameter(
+                f"no campaign {key} in tenant {tenant}", param_hint="--campaign"
+            )
+        folded.timezone = core_campaign(row).timezone
+        folded.campaign(key).list_size = list_size(db, row)
+        folded.apply_all(attempt_events(db, row))
+
+
+def _stored(url: str, tenant: str, key: str) -> tuple[list[ListRecord], DoNotCallRegistry]:
+    from sqlalchemy import select
+
+    from madoguchi.store.campaigns import ListRecordRow, core_record, dnc_registry, find_campaign
+
+    with database(url) as db:
+        row = find_campaign(db, tenant, key)
+        records: list[ListRecord] = []
+        if row is not None:
+            query = select(ListRecordRow).where(ListRecordRow.campaign_id == row.id)
+            records = [core_record(r) for r in db.scalars(query.order_by(ListRecordRow.id))]
+        return records, dnc_registry(db, tenant)
 
 
 @app.command("simulate")
@@ -363,6 +562,7 @@ def simulate(
         ),
     ] = False,
     data: DataOpt = DEFAULT_DATA,
+    db_url: DbOpt = None,
     events_path: Annotated[
         Path | None, typer.Option("--events", help="Write the dialer's events here (JSON lines).")
     ] = None,
@@ -402,7 +602,10 @@ def simulate(
             raise typer.BadParameter(str(err), param_hint="--pacing") from err
     else:
         raise typer.BadParameter(f"unknown pacing {pacing!r}", param_hint="--pacing")
-    records = load_records(data, campaign)
+    if db_url is not None:
+        records, dnc = _stored(db_url, "default", campaign)
+    else:
+        records, dnc = load_records(data, campaign), load_dnc(data)
     if not records:  # no list imported: a generated one, large enough for the day
         size = int(2 * agents * hours * 3600 / OutboundModel().talk_mean_s / answer_rate)
         records = [ListRecord(id=f"r{i}", number=f"+8190{10_000_000 + i:08d}") for i in range(size)]
@@ -421,7 +624,7 @@ def simulate(
             seed,
             campaign=reminder,
             records=records,
-            dnc=load_dnc(data),
+            dnc=dnc,
         )
         events = day.events
         summary = ", ".join(f"{k} {v}" for k, v in day.results.most_common())
@@ -438,7 +641,7 @@ def simulate(
                 max_attempts=10,
             ),
             records=records,
-            dnc=load_dnc(data),
+            dnc=dnc,
         )
         result = run_day(callees, pacer, seed, recording)
         events = recording.events

@@ -29,6 +29,10 @@ def serve(
     ] = None,
     flows: Annotated[Path | None, typer.Option("--flows", help="Directory of flow files.")] = None,
     drain: Annotated[float, typer.Option("--drain", help="Seconds live calls may finish.")] = 30.0,
+    campaigns: Annotated[
+        Path | None,
+        typer.Option("--campaigns", help="Campaign YAML to dial over the tenants' trunks."),
+    ] = None,
 ) -> None:
     """Run the contact center: calls in by SIP, agents and supervisors in the browser."""
     from madoguchi.server import CenterServer, ServerOptions
@@ -45,9 +49,17 @@ def serve(
         http_host=http_host,
         http_port=http_port,
         drain_timeout_s=drain,
+        campaigns_file=campaigns,
     )
+    from madoguchi.runtime.campaign_file import CampaignFileError
+
     with fail_with_problems():
-        server = CenterServer(options)
+        try:
+            server = CenterServer(options)
+        except CampaignFileError as err:
+            for problem in err.problems:
+                typer.echo(problem, err=True)
+            raise typer.Exit(1) from err
     asyncio.run(_run(server))
 
 

@@ -14,6 +14,7 @@ import yaml
 from madoguchi.core import _config_values as values
 from madoguchi.core._config_nodes import NodeReader, label, suggestion
 from madoguchi.core._config_refs import References, read_timezone, skill_levels, tenant_of
+from madoguchi.core._config_trunks import read_trunk
 from madoguchi.core.config import (
     DISPOSITION_CATEGORIES,
     AgentConfig,
@@ -30,7 +31,7 @@ _NUMBER = re.compile(r"^\+?[0-9][0-9\-() ]*$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
 _MAX_CAPACITY = 20
 
-TENANT_KEYS = ("id", "name", "timezone", "numbers", "main_flow")
+TENANT_KEYS = ("id", "name", "timezone", "numbers", "main_flow", "trunk")
 SKILL_KEYS = ("id", "name")
 TEAM_KEYS = ("id", "tenant", "name", "supervisor", "work_mode", "max_continuous_queue")
 AGENT_KEYS = (
@@ -43,7 +44,7 @@ METRICS_KEYS = ("short_abandon", "intervals_min")
 def read_tenant(
     reader: NodeReader, refs: References, node: yaml.Node, default_timezone: str
 ) -> TenantConfig | None:
-    """``{id, name, timezone?, numbers?, main_flow?}``."""
+    """``{id, name, timezone?, numbers?, main_flow?, trunk?}``."""
     fields = reader.mapping(node, label(node, "tenant"), TENANT_KEYS, required=("id", "name"))
     if fields is None or "id" not in fields or "name" not in fields:
         return None
@@ -65,10 +66,11 @@ def read_tenant(
     main_flow = None
     if "main_flow" in fields:
         main_flow = reader.ident(fields["main_flow"], f"{what} main_flow")
+    trunk = read_trunk(reader, fields["trunk"], what) if "trunk" in fields else None
     declared = ident is not None and refs.declare("tenant", ident, fields["id"])
     if ident is None or name is None or not declared:
         return None
-    return TenantConfig(ident, name, zone, tuple(numbers), main_flow)
+    return TenantConfig(ident, name, zone, tuple(numbers), main_flow, trunk)
 
 
 def read_skill(reader: NodeReader, refs: References, node: yaml.Node) -> SkillConfig | None:

@@ -323,6 +323,23 @@ class CodeConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class TrunkConfig:
+    """A tenant's SIP trunk for outbound calls (campaigns): where INVITEs go and as whom."""
+
+    uri: str
+    """Request-URI template: ``sip:{number}@carrier.example:5060``; ``{number}`` is the callee's
+    E.164 number without the ``+``."""
+    username: str | None = None
+    """Digest user name for the carrier's 401/407 challenge."""
+    password: str | None = None
+    """Digest password written in the file (demos); prefer ``password_env``."""
+    password_env: str | None = None
+    """Name of the environment variable holding the password (read by the server at start)."""
+    caller_id: str | None = None
+    """The number shown to callees (From user part); the tenant's first number when absent."""
+
+
+@dataclass(frozen=True, slots=True)
 class TenantConfig:
     """A client company the center serves (one, or many for an outsourcer / BPO)."""
 
@@ -332,6 +349,8 @@ class TenantConfig:
     numbers: tuple[str, ...] = ()
     """Dialled numbers (DNIS) that belong to this tenant."""
     main_flow: str | None = None
+    trunk: TrunkConfig | None = None
+    """Outbound SIP trunk; None: the tenant places no calls over SIP."""
 
 
 @dataclass(frozen=True, slots=True)

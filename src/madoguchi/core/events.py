@@ -60,8 +60,9 @@ def _install_fast_init(kind: type[Any]) -> None:
     """Replace the dataclass ``__init__`` by one that fills the slots directly.
 
     A frozen dataclass sets each field through ``object.__setattr__``; setting the slot
-    descriptors directly builds the same object about twice as fast, which matters on the
-    routing hot path (several events per routed contact). Kept only for plain field lists.
+    descriptors directly saves about a third of the field-setting time (measured on a
+    five-field event: 1.1 µs against 1.5 µs, of which ~0.8 µs is the class call itself, which
+    no ``__init__`` can avoid). Kept only for plain field lists.
     """
     install_slot_init(kind, keyword_only=True)
 

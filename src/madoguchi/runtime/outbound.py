@@ -9,6 +9,17 @@ callee to a free reserved agent (``ConnectContact``: the voice gateway rings the
 which answers at once for outbound work, and bridges). A callee answered with no agent free within
 the connect rule hears the recorded message — business name, purpose, call-back number, as
 特定商取引法 Art. 16 asks of a solicitation — and the call ends (``OutboundAbandoned``).
+
+Ringing is bounded by the campaign's ``ring_timeout_s`` (then CANCEL: no answer). Early media —
+RTP from the callee's network before the answer, as a 183 Session Progress with SDP brings — is
+received on the call's leg (latched) and noted (``stats["early_media"]``, a log line); it is not
+recorded or classified (an announcement such as "this number is not in service" still ends as
+the final SIP status says). Invalid numbers never reach the trunk: the dialer refuses them when
+the list is imported and checks the do-not-call list at the moment of each dial.
+
+The trunk comes from the tenant's ``trunk`` in the center file (:meth:`Trunk.from_config`);
+``madoguchi serve --campaigns FILE`` starts one gateway per tenant with campaigns
+(:func:`start_campaigns`).
 """
 
 from __future__ import annotations
@@ -16,15 +27,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from dataclasses import dataclass, field
 
-from madoguchi.core.dialer import Dialer, DialOutcome, PacingState
+from madoguchi.core.config import TenantConfig
+from madoguchi.core.dialer import (
+    Dialer,
+    DialingMode,
+    DialOutcome,
+    DncEntry,
+    DoNotCallRegistry,
+    PacingState,
+    PredictivePacer,
+    ProgressivePacer,
+)
 from madoguchi.core.dialer.events import DialPlaced
 from madoguchi.core.events import Event
 from madoguchi.core.model import AgentState, Channel, Contact, Direction
 from madoguchi.core.routing import commands as rc
 from madoguchi.core.routing import events as rev
 from madoguchi.core.routing.errors import RoutingError
+from madoguchi.runtime.campaign_file import CampaignSpec
 from madoguchi.runtime.center import CenterRuntime
 from madoguchi.runtime.voice import VoiceGateway
 from madoguchi.telephony.rtp.endpoint import RtpEndpoint
@@ -58,7 +81,26 @@ class Trunk:
     caller_id: str = "madoguchi"
 
     def uri(self, number: str) -> str:
-        return self.uri_template.format(number=number.lstrip("+"))
+        """The Request-URI for ``number`` (E.164)."""
+        return self.uri_template.replace("{number}", number.lstrip("+"))
+
+    @classmethod
+    def from_config(cls, tenant: TenantConfig) -> Trunk:
+        """The tenant's trunk from the center file; the password from ``password_env`` is read
+        from the environment here (KeyError names a variable that is not set)."""
+        config = tenant.trunk
+        if config is None:
+            raise ValueError(f"tenant {tenant.id!r} has no trunk")
+        password = config.password
+        if config.password_env is not None:
+            password = os.environ[config.password_env]
+        credentials = (
+            (config.username, password)
+            if config.username is not None and password is not None
+            else None
+        )
+        caller_id = config.caller_id or (tenant.numbers[0] if tenant.numbers else "madoguchi")
+        return cls(config.uri, credentials, caller_id.replace("-", "").replace(" ", ""))
 
 
 @dataclass
@@ -98,6 +140,7 @@ class OutboundGateway:
         self.campaigns: dict[str, CampaignRun] = {}
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        self.stats = {"dials": 0, "answered": 0, "early_media": 0}
         runtime.listen(self._on_event)
 
     def add_campaign(self, run: CampaignRun) -> None:
@@ -166,6 +209,8 @@ class OutboundGateway:
         leg = RtpEndpoint(host=self.voice.media_host, payload_type=0)
         await leg.start()
         offer = build_sdp(self.voice.media_host, leg.port, [0, 8])
+        self.stats["dials"] += 1
+        leg.on_packet = lambda _packet: self._early_media(placed.dial_id, leg)
         try:
             call = await self.endpoint.invite(
                 self.trunk.uri(placed.number),
@@ -190,6 +235,8 @@ class OutboundGateway:
             leg.close()
             self._result(run, placed.dial_id, classify(call.final_status, call.end_reason))
             return
+        leg.on_packet = None
+        self.stats["answered"] += 1
         remote = call.remote_sdp
         if remote is not None:
             leg.payload_type = remote.codec
@@ -207,6 +254,11 @@ class OutboundGateway:
                 del run.waiting[index]
                 await self._abandon(run, placed, call, leg)
                 break
+
+    def _early_media(self, dial_id: str, leg: RtpEndpoint) -> None:
+        leg.on_packet = None  # noted once per dial
+        self.stats["early_media"] += 1
+        log.info("dial %s: early media from the callee's network before the answer", dial_id)
 
     def _result(self, run: CampaignRun, dial_id: str, outcome: DialOutcome) -> None:
         run.ringing.pop(dial_id, None)
@@ -288,3 +340,33 @@ class OutboundGateway:
         """Stop dialling; calls in progress are hung up by the endpoint's close."""
         for task in list(self._tasks):
             task.cancel()
+
+
+def start_campaigns(
+    runtime: CenterRuntime,
+    endpoint: SipEndpoint,
+    voice: VoiceGateway,
+    specs: list[CampaignSpec],
+) -> list[tuple[OutboundGateway, asyncio.Task[None]]]:
+    """One gateway per tenant with campaigns, over that tenant's trunk, already pacing."""
+    gateways: list[tuple[OutboundGateway, asyncio.Task[None]]] = []
+    for tenant in runtime.config.tenants:
+        mine = [s for s in specs if s.campaign.tenant == tenant.id]
+        if not mine:
+            continue
+        gateway = OutboundGateway(runtime, endpoint, voice, Trunk.from_config(tenant))
+        dnc = DoNotCallRegistry()  # tenant-wide: a refusal holds for every campaign (Art. 17)
+        for number in {n for spec in mine for n in spec.do_not_call}:
+            dnc.add(DncEntry(number, tenant.id, reason="campaign file"))
+        for spec in mine:
+            campaign = spec.campaign
+            pacer = (
+                PredictivePacer(campaign.target_abandon, campaign.connect_rule_s)
+                if campaign.mode is DialingMode.PREDICTIVE
+                else ProgressivePacer()
+            )
+            dialer = Dialer(campaign, pacer, dnc, records=spec.records)
+            gateway.add_campaign(CampaignRun(dialer, spec.agents, spec.recorded_message))
+        task = asyncio.get_running_loop().create_task(gateway.run())
+        gateways.append((gateway, task))
+    return gateways

@@ -41,6 +41,7 @@ from madoguchi.core.routing import commands as rc
 from madoguchi.core.routing import events as rev
 from madoguchi.core.routing.errors import RoutingError
 from madoguchi.runtime.center import CenterRuntime
+from madoguchi.runtime.voice_transfer import AgentCallControl, ConsultCall
 from madoguchi.telephony.errors import SdpError
 from madoguchi.telephony.media import PromptCache, SynthesisError, music_on_hold
 from madoguchi.telephony.rtp.bridge import RtpBridge
@@ -107,6 +108,12 @@ class VoiceContact:
     detach_media: Callable[[], None] | None = None
     """Set while bridged to a browser agent's session."""
     music: asyncio.Task[None] | None = None
+    held: bool = False
+    """The agent's phone put the caller on hold (music plays, the bridge pauses)."""
+    consult: ConsultCall | None = None
+    """An attended transfer in progress: the answered consult call to the target agent."""
+    parts: int = 0
+    """Bridged parts so far (a transferred call is recorded part by part)."""
     speaking: int = 0
     """Prompts being prepared; music waits while > 0."""
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -151,6 +158,8 @@ class VoiceGateway:
             number: tenant for tenant in runtime.config.tenants for number in tenant.numbers
         }
         self.stats = {"calls": 0, "rejected": 0, "bridged": 0}
+        self.control = AgentCallControl(self)
+        """Hold and transfers from agents' phones (``voice_transfer``)."""
 
     # ================================================================ wiring
     def attach(self) -> None:
@@ -170,6 +179,13 @@ class VoiceGateway:
         """A new INVITE: pick tenant and flow, answer, start the flow."""
         if not self.runtime.accepting:
             call.reject(503)
+            return
+        consult = self.control.consult_target(call)
+        if consult is not None:
+            task = asyncio.get_running_loop().create_task(
+                self.control.start_consult(call, *consult)
+            )
+            task.add_done_callback(_log_failure)
             return
         dialled = self._dialled_number(call)
         tenant = self._numbers.get(dialled)
@@ -478,6 +494,12 @@ class VoiceGateway:
         if isinstance(event, rev.ContactOffered):
             if media is not None and media.has_session(event.agent_id):
                 return  # the browser shows the offer; the agent answers through the API
+            consult = self.control.take_consult(voice, event.agent_id)
+            if consult is not None:  # attended transfer: the target already talks to us
+                asyncio.get_running_loop().call_soon(
+                    self._accept_consult, voice, event.agent_id, consult
+                )
+                return
             self._spawn(voice, self._ring_agent(voice, event.agent_id))
         elif isinstance(event, rev.ContactConnected) and voice.agent_call is None:
             if voice.connected:
@@ -545,6 +567,18 @@ class VoiceGateway:
             return
         self._connect(voice, leg)
 
+    def _accept_consult(self, voice: VoiceContact, agent_id: str, consult: ConsultCall) -> None:
+        call, leg = consult.target_call, consult.target_leg
+        assert call is not None
+        assert leg is not None
+        if voice.ended or self._submit(rc.AcceptOffer(voice.contact.id, agent_id)) is None:
+            call.hangup()
+            leg.close()
+            return
+        voice.agent_id, voice.agent_call, voice.agent_leg = agent_id, call, leg
+        call.on_ended = lambda reason: self._on_agent_gone(voice, call, reason)
+        self._connect(voice, leg)
+
     def _agent_unreachable(self, voice: VoiceContact, agent_id: str, offered: bool) -> None:
         if offered:
             self._submit(rc.RejectOffer(voice.contact.id, agent_id))
@@ -559,7 +593,9 @@ class VoiceGateway:
         _clear_playback(voice.leg)
         if voice.session is not None:
             self._feed(voice, fi.AgentConnected(voice.agent_id or ""))
-        path = self.recordings_dir / f"{voice.contact.id}.wav"
+        if voice.agent_call is not None:
+            self.control.watch(voice, voice.agent_call)
+        path = self._recording_path(voice)
         loop = asyncio.get_running_loop()
         recorder = StereoRecorder(path, loop.time())
         voice.recording = path
@@ -574,11 +610,17 @@ class VoiceGateway:
         _clear_playback(voice.leg)
         if voice.session is not None:
             self._feed(voice, fi.AgentConnected(agent_id))
-        path = self.recordings_dir / f"{voice.contact.id}.wav"
+        path = self._recording_path(voice)
         recorder = StereoRecorder(path, asyncio.get_running_loop().time())
         voice.recording = path
         voice.detach_media = media.attach(agent_id, voice.leg, recorder)
         self.stats["bridged"] += 1
+
+    def _recording_path(self, voice: VoiceContact) -> Path:
+        """``<contact>.wav`` for the first agent, ``<contact>-2.wav`` … after transfers."""
+        voice.parts += 1
+        suffix = "" if voice.parts == 1 else f"-{voice.parts}"
+        return self.recordings_dir / f"{voice.contact.id}{suffix}.wav"
 
     def _on_agent_gone(self, voice: VoiceContact, call: Call, reason: str) -> None:
         if voice.agent_call is not call:
@@ -629,7 +671,7 @@ class VoiceGateway:
             voice.music = None
 
     async def _music_loop(self, voice: VoiceContact) -> None:
-        while not voice.ended and not voice.connected:
+        while not voice.ended and (not voice.connected or voice.held):
             if voice.speaking == 0 and voice.leg.queued_frames < 25:
                 voice.leg.play(self._music)
             await asyncio.sleep(0.25)

@@ -1,10 +1,12 @@
-"""CRM tables: customers, their notes and follow-ups, users, sessions, API tokens, audit log.
+"""CRM tables: customers, their notes and follow-ups, users, sessions, API tokens, audit log,
+webhook endpoints and their deliveries.
 
 Every row belongs to a tenant (the client company the center answers for); queries always
 filter by it. Phone numbers are stored in E.164 (``+81312345678``) so a caller's number finds its
 customer with one index look-up (the screen pop). Talk scripts are stored per queue.
 
-The tables are created by the Alembic revision ``crm_0001`` (``store/migrations/versions``);
+The tables are created by the Alembic revisions ``crm_0001`` and ``crm_0002`` (webhooks) in
+``store/migrations/versions``;
 :func:`create_crm_tables` does the same for tests and the in-memory development server.
 """
 
@@ -40,6 +42,8 @@ CRM_TABLES: tuple[str, ...] = (
     "crm_api_token",
     "crm_audit",
     "crm_talk_script",
+    "crm_webhook",
+    "crm_webhook_delivery",
 )
 
 
@@ -186,6 +190,49 @@ class TalkScript(CrmBase):
     queue_id: Mapped[str] = mapped_column(String(64))
     steps: Mapped[list[dict[str, Any]]] = mapped_column(JsonDocument, default=list)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Webhook(CrmBase):
+    """An endpoint of an existing system that receives the tenant's contact events."""
+
+    __tablename__ = "crm_webhook"
+    __table_args__ = (Index("ix_crm_webhook_tenant", "tenant"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(200))
+    """Signs each delivery (HMAC-SHA256); kept readable because signing needs it."""
+    event_types: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    """Event names to send (``ContactEnded``…); empty: every contact event."""
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    description: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WebhookDelivery(CrmBase):
+    """One event sent (or being sent) to one endpoint: the delivery log."""
+
+    __tablename__ = "crm_webhook_delivery"
+    __table_args__ = (
+        Index("ix_crm_webhook_delivery_hook", "webhook_id", "id"),
+        Index("ix_crm_webhook_delivery_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("crm_webhook.id", ondelete="CASCADE"))
+    tenant: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[int] = mapped_column(Integer)
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    """pending (first try or retry due), delivered, failed (gave up)."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    response_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 def create_crm_engine(url: str) -> Engine:

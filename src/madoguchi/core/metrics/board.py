@@ -150,6 +150,8 @@ class MetricsBoard:
         if e.via == ev.QueueEntry.DIRECT:
             self._direct.add(e.contact_id)
             return
+        # a direct contact transferred to a queue is offered there, and answered from it
+        self._direct.discard(e.contact_id)
         for tally in self._tally(e.queue_id, e.at):
             tally.offered += 1
         self._waiting.setdefault(e.queue_id, {})[e.contact_id] = e.wait_started_at

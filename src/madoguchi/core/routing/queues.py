@@ -121,8 +121,8 @@ class WaitingLines:
     """Every waiting contact, grouped; indexed by queue and by the skills needed (a bit mask)."""
 
     __slots__ = (
-        "by_queue",
         "by_mask",
+        "by_queue",
         "callbacks",
         "groups",
         "known",

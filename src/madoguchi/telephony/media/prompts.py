@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import shutil
 import subprocess
 import tempfile
@@ -63,9 +64,11 @@ class PromptCache:
             samples = decode_wav(path.read_bytes(), str(path))
         else:
             samples = self._synthesize(text, language)
-            temporary = path.with_suffix(".tmp")
-            temporary.write_bytes(encode_wav(samples))
-            temporary.replace(path)
+            # a name of its own per writer: two calls may synthesize the same prompt at once
+            handle, name = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+            with os.fdopen(handle, "wb") as temporary:
+                temporary.write(encode_wav(samples))
+            Path(name).replace(path)
         self._memory[key] = samples
         return samples
 

@@ -1,5 +1,7 @@
-// Administration: users, configuration (read-only view), talk scripts, customer CSV import and
-// export, audit log.
+// Administration: users, configuration (view, and editing in admin-config-edit.js), talk
+// scripts, customer CSV import and export, webhooks (admin-webhooks.js), audit log.
+import { loadConfigEdit } from "./admin-config-edit.js";
+import { loadWebhooks } from "./admin-webhooks.js";
 import { api, esc, requireUser, signOut } from "./api.js";
 import { localized, preferredLanguage, setLanguage, t } from "./i18n.js";
 
@@ -9,7 +11,15 @@ document.getElementById("who").textContent = me.display_name;
 document.getElementById("sign-out").addEventListener("click", signOut);
 const $ = (id) => document.getElementById(id);
 
-const loaders = { users: loadUsers, config: loadConfig, scripts: loadScripts, import: () => {}, audit: loadAudit };
+const loaders = {
+  users: loadUsers,
+  config: loadConfig,
+  edit: loadConfigEdit,
+  scripts: loadScripts,
+  import: () => {},
+  webhooks: loadWebhooks,
+  audit: loadAudit,
+};
 function showTab(name) {
   for (const tab of document.querySelectorAll("[role=tab]")) tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
   for (const panel of document.querySelectorAll("[role=tabpanel]")) panel.classList.toggle("hidden", panel.id !== `tab-${name}`);

@@ -1,4 +1,9 @@
-// <mdg-call-controls>: hold, resume, transfer (queue, agent, supervisor), hang up.
+// <mdg-call-controls>: hold, resume, transfer (queue, agent, supervisor), consult, hang up.
+//
+// Consult (warm transfer) is hold + transfer: "Consult" puts the caller on hold and names the
+// colleague; "Complete transfer" hands the held call to them (they get a direct offer with the
+// screen pop), "Back to caller" resumes. The browser softphone has no agent-to-agent audio, so
+// the agent briefs the colleague by another way (a SIP phone's consult call does bridge them).
 import { api, duration, esc } from "./api.js";
 import { localized, t, translate } from "./i18n.js";
 
@@ -18,6 +23,13 @@ class CallControlsElement extends HTMLElement {
       <label for="transfer-agent" data-i18n="controls.transfer_agent"></label>
       <div class="row"><input id="transfer-agent" autocomplete="off"><button type="button" id="do-transfer-agent" data-i18n="controls.transfer"></button></div>
       <div class="row" data-gap="small"><button type="button" id="to-supervisor" data-i18n="controls.to_supervisor"></button></div>
+      <label for="consult-agent" data-i18n="controls.consult_agent"></label>
+      <div class="row"><input id="consult-agent" autocomplete="off"><button type="button" id="consult" data-i18n="controls.consult"></button></div>
+      <div class="row hidden" id="consulting" data-gap="small">
+        <span class="badge" id="consult-badge"></span>
+        <button type="button" class="primary" id="consult-complete" data-i18n="controls.consult_complete"></button>
+        <button type="button" id="consult-cancel" data-i18n="controls.consult_cancel"></button>
+      </div>
       <p class="error" id="controls-error" role="alert"></p>`;
     translate(this);
     const on = (id, f) => this.querySelector(id).addEventListener("click", f);
@@ -27,6 +39,13 @@ class CallControlsElement extends HTMLElement {
     on("#do-transfer-queue", () => this._post("transfer", { to_queue: this.querySelector("#transfer-queue").value }));
     on("#do-transfer-agent", () => this._post("transfer", { to_agent: this.querySelector("#transfer-agent").value.trim() }));
     on("#to-supervisor", () => this._post("transfer", { to_supervisor: true }));
+    on("#consult", () => this._consult());
+    on("#consult-complete", async () => {
+      if (await this._post("transfer", { to_agent: this.consultWith })) this._endConsult();
+    });
+    on("#consult-cancel", async () => {
+      if (await this._post("resume")) this._endConsult();
+    });
     this._timer = setInterval(() => this._tick(), 1000);
     document.addEventListener("languagechange", () => this.render());
   }
@@ -42,6 +61,7 @@ class CallControlsElement extends HTMLElement {
 
   /** Show the call `contact_id` in `phase` ("connected" or "held") since `since`, or hide. */
   show(contactId, phase, since) {
+    if (contactId !== this.contactId) this.consultWith = null;
     this.contactId = contactId;
     this.phase = phase;
     this.since = since ?? Date.now() / 1000;
@@ -54,9 +74,24 @@ class CallControlsElement extends HTMLElement {
     error.textContent = "";
     try {
       await api(`/api/v1/contacts/${encodeURIComponent(this.contactId)}/${action}`, { method: "POST", body });
+      return true;
     } catch (failure) {
-      error.textContent = failure.message;
+      error.textContent = failure.details && failure.details.length ? failure.details.map((d) => `${d.field}: ${d.message}`).join("; ") : failure.message;
+      return false;
     }
+  }
+
+  async _consult() {
+    const colleague = this.querySelector("#consult-agent").value.trim();
+    if (!colleague) return;
+    if (this.phase !== "held" && !(await this._post("hold"))) return;
+    this.consultWith = colleague;
+    this.render();
+  }
+
+  _endConsult() {
+    this.consultWith = null;
+    this.render();
   }
 
   _tick() {
@@ -70,6 +105,9 @@ class CallControlsElement extends HTMLElement {
     phase.textContent = t(`controls.${this.phase || "connected"}`);
     this.querySelector("#hold").disabled = this.phase !== "connected";
     this.querySelector("#resume").disabled = this.phase !== "held";
+    this.querySelector("#consulting").classList.toggle("hidden", !this.consultWith);
+    this.querySelector("#consult-badge").textContent = this.consultWith ? t("controls.consulting", { agent: this.consultWith }) : "";
+    this.querySelector("#consult").disabled = Boolean(this.consultWith);
     const select = this.querySelector("#transfer-queue");
     select.innerHTML = (this.queues || []).map((q) => `<option value="${esc(q.id)}">${esc(localized(q.name))}</option>`).join("");
     this._tick();

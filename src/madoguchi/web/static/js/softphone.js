@@ -8,10 +8,14 @@
 //   element.disconnect()   — DELETE /api/v1/softphone/session and close the connection.
 //   element.sendDigit("5") — keypad tones as data-channel messages {"digit": "5"}
 //                            (aiortc does not negotiate telephone-event).
+//   A page reload reconnects by itself when the phone was connected (sessionStorage flag
+//   "mdg-softphone"; the server replaces the old session and keeps the call attached).
 //   events: "softphone-state" with detail.state in idle | connecting | connected | failed | unavailable
 // The server side is the `softphone` hook of create_app (madoguchi.api.softphone).
 import { api } from "./api.js";
 import { t, translate } from "./i18n.js";
+
+const REMEMBER_KEY = "mdg-softphone";
 
 class SoftphoneElement extends HTMLElement {
   connectedCallback() {
@@ -39,6 +43,7 @@ class SoftphoneElement extends HTMLElement {
     this.querySelector("#phone-disconnect").addEventListener("click", () => this.disconnect());
     document.addEventListener("languagechange", () => this._render());
     this._render();
+    if (sessionStorage.getItem(REMEMBER_KEY) === "connected") this.connect();
   }
 
   async connect() {
@@ -59,7 +64,10 @@ class SoftphoneElement extends HTMLElement {
         this.querySelector("#phone-audio").srcObject = e.streams[0] || new MediaStream([e.track]);
       });
       pc.addEventListener("connectionstatechange", () => {
-        if (pc.connectionState === "connected") this._set("connected");
+        if (pc.connectionState === "connected") {
+          sessionStorage.setItem(REMEMBER_KEY, "connected");
+          this._set("connected");
+        }
         if (["failed", "closed"].includes(pc.connectionState)) this._set("failed");
       });
       await pc.setLocalDescription(await pc.createOffer());
@@ -71,11 +79,13 @@ class SoftphoneElement extends HTMLElement {
       await pc.setRemoteDescription(answer);
     } catch (failure) {
       this._close();
+      if (failure.errorId === "softphone-unavailable") sessionStorage.removeItem(REMEMBER_KEY);
       this._set(failure.errorId === "softphone-unavailable" ? "unavailable" : "failed");
     }
   }
 
   async disconnect() {
+    sessionStorage.removeItem(REMEMBER_KEY);
     this._close();
     this._set("idle");
     try {

@@ -3,6 +3,7 @@
 import "./agent-grid.js";
 import { api, requireUser, signOut } from "./api.js";
 import { preferredLanguage, setLanguage } from "./i18n.js";
+import "./recent-contacts.js";
 import { LiveStream } from "./stream.js";
 import "./wallboard.js";
 
@@ -44,5 +45,6 @@ live.addEventListener("connection", (e) => {
 });
 live.start();
 setInterval(refresh, 5000);
+setInterval(() => document.getElementById("recent-contacts").refresh(), 15000);
 await refresh();
 document.body.dataset.ready = "true";

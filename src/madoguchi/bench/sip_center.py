@@ -1,0 +1,260 @@
+"""The ``center`` part of ``madoguchi bench sip``: call set-up through the real center.
+
+A child process (``python -m madoguchi.bench.sip_center PORT DIR``, uvloop when installed) runs
+:class:`~madoguchi.server.CenterServer` with the sample center open around the clock
+(:func:`madoguchi.demo.open_around_the_clock`), no web, the event log in SQLite under ``DIR``.
+sipp calls the main number at a fixed rate: INVITE → 100/200 → ACK, the contact flow's greeting
+prompt plays (Open JTalk, synthesized once and cached) for 1 s → BYE → 200. Every call is a
+contact with its flow session, its RTP leg and its events in the log. Reported: completed calls
+per second, failed calls, INVITE retransmissions, server CPU per call, contacts created.
+
+Steps of rising rate (``--quick``: 10, 20 calls/s for 10 s; full: 10, 20, 30, 50, 100 for 20 s)
+stop at the first with failed calls or INVITE retransmissions. (The 500 calls/s of the ``cps`` part
+is our bare SIP answerer; through the center each call also writes its events to the log.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from madoguchi.bench.sip import HOST, _cpu_seconds, _free_port, _parse_sipp, _stop
+
+MAIN_NUMBER = "+81120000100"
+CALLER_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="caller hears the greeting">
+  <send retrans="500"><![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "0311112222" <sip:0311112222@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: <sip:0311112222@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=sipp 1 1 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+    ]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="200"/>
+  <send><![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "0311112222" <sip:0311112222@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+    ]]></send>
+  <pause milliseconds="1000"/>
+  <send retrans="500"><![CDATA[
+      BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "0311112222" <sip:0311112222@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 2 BYE
+      Max-Forwards: 70
+      Content-Length: 0
+    ]]></send>
+  <recv response="200"/>
+</scenario>
+"""
+
+
+def run_center(quick: bool, console: Console) -> dict[str, Any]:
+    """Rising call rates into the center; prints a table, returns the figures."""
+    rates = [10, 20] if quick else [10, 20, 30, 50, 100]
+    seconds = 10 if quick else 20
+    steps: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as work:
+        scenario = Path(work) / "caller.xml"
+        scenario.write_text(CALLER_SCENARIO)
+        for rate in rates:
+            step = _step(rate, seconds, scenario, Path(work) / f"center-{rate}")
+            steps.append(step)
+            if not step["passed"]:
+                break
+    table = Table(title="Call set-up through the center (main flow greeting, 1 s, BYE)")
+    columns = ("offered_rate", "calls_per_s", "calls", "failed", "invite_retransmissions")
+    for column in (*columns, "cpu_ms_per_call", "contacts", "passed"):
+        table.add_column(column, justify="right")
+    for step in steps:
+        table.add_row(*[str(step[c]) for c in (*columns, "cpu_ms_per_call", "contacts", "passed")])
+    console.print(table)
+    passing = [s for s in steps if s["passed"]]
+    best = max(passing, key=lambda s: s["calls_per_s"]) if passing else None
+    return {
+        "calls_per_s": best["calls_per_s"] if best else 0.0,
+        "cpu_ms_per_call": best["cpu_ms_per_call"] if best else None,
+        "steps": steps,
+    }
+
+
+def _step(rate: int, seconds: int, scenario: Path, data_dir: Path) -> dict[str, Any]:
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "madoguchi.bench.sip_center", str(port), str(data_dir)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None
+    ready = server.stdout.readline().strip()
+    if ready != "ready":
+        server.kill()
+        raise RuntimeError(f"bench center did not start: {ready!r}")
+    calls = rate * seconds
+    try:
+        cpu_before = _cpu_seconds(server.pid)
+        started = time.perf_counter()
+        sipp = subprocess.run(
+            [
+                "sipp",
+                "-sf",
+                str(scenario),
+                "-s",
+                MAIN_NUMBER,
+                "-i",
+                HOST,
+                "-ci",
+                HOST,
+                "-p",
+                str(_free_port()),
+                "-cp",
+                str(_free_port()),
+                "-mp",
+                str(_free_port()),
+                "-nostdin",
+                "-r",
+                str(rate),
+                "-m",
+                str(calls),
+                "-l",
+                str(rate * 4),
+                "-buff_size",
+                "4194304",
+                "-timeout",
+                f"{seconds + 40}s",
+                f"{HOST}:{port}",
+            ],
+            cwd=scenario.parent,
+            capture_output=True,
+            text=True,
+            timeout=seconds + 90,
+            check=False,
+        )
+        elapsed = time.perf_counter() - started
+        cpu = _cpu_seconds(server.pid) - cpu_before
+    finally:
+        lines = _stop(server).strip().splitlines()
+    summary: dict[str, Any] = json.loads(lines[-1]) if lines else {}
+    figures = _parse_sipp(sipp.stdout)
+    done = figures["successful"]
+    return {
+        "offered_rate": rate,
+        "calls_per_s": round(done / elapsed, 1),
+        "seconds": round(elapsed, 2),
+        "calls": done,
+        "failed": figures["failed"],
+        "invite_retransmissions": figures["invite_retransmissions"],
+        "retransmissions": figures["retransmissions"],
+        "cpu_ms_per_call": round(1000 * cpu / done, 3) if done else None,
+        "contacts": summary.get("calls"),
+        "max_loop_lag_ms": summary.get("max_loop_lag_ms"),
+        "passed": done == calls
+        and figures["failed"] == 0
+        and figures["invite_retransmissions"] == 0,
+    }
+
+
+async def _serve(port: int, data_dir: Path) -> None:
+    from madoguchi.demo import open_around_the_clock
+    from madoguchi.samples import load_sample_center
+    from madoguchi.server import CenterServer, ServerOptions
+
+    server = CenterServer(
+        ServerOptions(
+            config=open_around_the_clock(load_sample_center()),
+            data_dir=data_dir,
+            sip_host=HOST,
+            sip_port=port,
+            web=False,
+            drain_timeout_s=2.0,
+        )
+    )
+    await server.start()
+    await _warm_up(port)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    lag = {"max_ms": 0.0}
+
+    async def watch_lag() -> None:
+        while True:
+            before = loop.time()
+            await asyncio.sleep(0.01)
+            lag["max_ms"] = max(lag["max_ms"], (loop.time() - before - 0.01) * 1000)
+
+    watcher = asyncio.create_task(watch_lag())
+    print("ready", flush=True)
+    await stop.wait()
+    watcher.cancel()
+    stats = dict(server.gateway.stats)
+    await server.stop()
+    print(json.dumps({**stats, "max_loop_lag_ms": round(lag["max_ms"], 1)}), flush=True)
+
+
+async def _warm_up(port: int) -> None:
+    """One real call before the clock starts: the greeting is synthesized and cached, lazy
+    imports (holiday tables) are done."""
+    from madoguchi.telephony.sip.endpoint import SipEndpoint
+    from madoguchi.telephony.sip.sdp import build_sdp
+
+    caller = SipEndpoint(host=HOST, port=0, tcp=False)
+    await caller.start()
+    try:
+        call = await caller.invite(
+            f"sip:{MAIN_NUMBER}@{HOST}:{port}", build_sdp(HOST, 40002, [0]), from_user="warmup"
+        )
+        await asyncio.wait_for(call.answered, 10)
+        await asyncio.sleep(2.0)
+        call.hangup()
+        await asyncio.sleep(0.2)
+    finally:
+        await caller.close()
+
+
+def _main(argv: list[str]) -> None:
+    if len(argv) != 2:
+        raise SystemExit("usage: python -m madoguchi.bench.sip_center PORT DATA_DIR")
+    server = _serve(int(argv[0]), Path(argv[1]))
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(server)
+    else:
+        uvloop.run(server)
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1:])

@@ -1,0 +1,257 @@
+"""What an agent does from the desk phone during a call: hold, blind and attended transfer.
+
+The voice gateway hands each bridged agent leg to :class:`AgentCallControl`, which turns the
+phone's SIP requests into routing commands and media actions:
+
+* **Hold** — a re-INVITE with ``a=sendonly`` / ``a=inactive`` (or ``c=0.0.0.0``) from the agent's
+  phone: the bridge stops relaying, the caller hears music on hold, ``HoldContact`` is
+  submitted; the re-INVITE back to ``sendrecv`` resumes the bridge and submits ``ResumeContact``.
+* **Blind transfer** — REFER (RFC 3515) on the agent's call. The user part of ``Refer-To`` names
+  the target: a queue id (``sip:orders@center``) → ``TransferContact(to_queue=…)``; an agent's
+  extension (``sip:2002@center``) → ``TransferContact(to_agent=…)``. The gateway answers the
+  phone's subscription with NOTIFY 200 when routing accepts the transfer (404 for an unknown
+  target, 480 when routing refuses), releases the agent's leg (BYE) and plays music to the
+  caller until routing's offer is answered by the new agent.
+* **Attended transfer** — the agent first puts the caller on hold and dials a colleague's
+  extension from the same phone: that INVITE (From an agent's extension, to another agent's
+  extension) is a *consult call*, bridged agent ↔ agent without a contact or recording. A REFER
+  on the customer's call whose target is that colleague's extension (with or without
+  ``?Replaces=`` naming the consult call, as phones send it) completes the transfer:
+  ``TransferContact(to_agent=…)`` is submitted, and when routing offers the contact to the
+  colleague, their leg of the consult call — already answered — is accepted and bridged to the
+  caller instead of ringing the phone again; the referring agent's consult leg is hung up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from madoguchi.core.routing import commands as rc
+from madoguchi.telephony.errors import SdpError
+from madoguchi.telephony.rtp.bridge import RtpBridge
+from madoguchi.telephony.rtp.endpoint import RtpEndpoint
+from madoguchi.telephony.sip.call import Call, CallState
+from madoguchi.telephony.sip.fields import parse_name_addr, parse_uri
+from madoguchi.telephony.sip.sdp import answer_offer, build_sdp
+
+if TYPE_CHECKING:
+    from madoguchi.runtime.voice import VoiceContact, VoiceGateway
+
+log = logging.getLogger("madoguchi.voice")
+
+CONSULT_RING_TIMEOUT_S = 30.0
+
+
+@dataclass(eq=False)
+class ConsultCall:
+    """Agent ↔ agent call made to prepare an attended transfer."""
+
+    from_agent: str
+    to_agent: str
+    caller_call: Call
+    """The consulting agent's INVITE to the center."""
+    caller_leg: RtpEndpoint
+    target_call: Call | None = None
+    target_leg: RtpEndpoint | None = None
+    bridge: RtpBridge | None = None
+    handed_over: bool = False
+    """The target leg now carries a customer (attended transfer done)."""
+
+
+def refer_user(target: str) -> str:
+    """The user part of a Refer-To URI (``sip:2002@host?Replaces=…`` → ``2002``)."""
+    try:
+        return parse_uri(target.split("?", 1)[0]).user
+    except Exception:  # an unreadable target transfers nowhere
+        return ""
+
+
+class AgentCallControl:
+    """Hold and transfers requested from agents' phones; see the module docstring."""
+
+    def __init__(self, gateway: VoiceGateway) -> None:
+        self.gateway = gateway
+        self.consults: dict[str, ConsultCall] = {}
+        """target agent id → the consult call that rings or talks to that agent"""
+
+    # ================================================================ bridged agent legs
+    def watch(self, voice: VoiceContact, call: Call) -> None:
+        """Follow hold and REFER on the agent's leg of a bridged call."""
+        call.on_hold = lambda held: self.on_hold(voice, call, held)
+        call.on_refer = lambda target: self.on_refer(voice, call, target)
+
+    def on_hold(self, voice: VoiceContact, call: Call, held: bool) -> None:
+        """The agent's phone put the caller on hold (True) or took them off it (False)."""
+        gateway = self.gateway
+        if voice.ended or not voice.connected or voice.agent_call is not call:
+            return
+        if held and not voice.held:
+            voice.held = True
+            if voice.bridge is not None:
+                voice.bridge.detach()
+            gateway._submit(rc.HoldContact(voice.contact.id))
+            gateway._start_music(voice)
+        elif not held and voice.held:
+            voice.held = False
+            gateway._stop_music(voice)
+            voice.leg.stop_playback()
+            bridge = voice.bridge
+            if bridge is not None and voice.agent_leg is not None:
+                loop = asyncio.get_running_loop()
+                voice.bridge = RtpBridge(voice.leg, voice.agent_leg, bridge.recorder, loop.time)
+            gateway._submit(rc.ResumeContact(voice.contact.id))
+
+    def on_refer(self, voice: VoiceContact, call: Call, target: str) -> None:
+        """The agent's phone asked to transfer the caller (REFER); see the module docstring."""
+        gateway = self.gateway
+        if voice.ended or not voice.connected or voice.agent_call is not call:
+            call.notify_transfer(481)
+            return
+        user = refer_user(target)
+        config = gateway.runtime.config
+        agent_id = voice.agent_id
+        to_agent = next((a.id for a in config.agents if a.extension == user), None)
+        is_queue = any(q.id == user for q in config.queues)
+        if to_agent is None and not is_queue:
+            log.info("transfer of %s to unknown target %r", voice.contact.id, target)
+            call.notify_transfer(404)
+            return
+        consult = self.consults.get(to_agent) if to_agent is not None else None
+        if consult is not None and (consult.from_agent != agent_id or consult.bridge is None):
+            consult = None
+        command = (
+            rc.TransferContact(voice.contact.id, to_agent=to_agent)
+            if to_agent is not None
+            else rc.TransferContact(voice.contact.id, to_queue=user)
+        )
+        if gateway._submit(command) is None:
+            call.notify_transfer(480)
+            return
+        call.notify_transfer(200)
+        voice.consult = consult
+        self._release_agent(voice)
+        gateway._start_music(voice)
+
+    def _release_agent(self, voice: VoiceContact) -> None:
+        """The transferring agent leaves: recording part written, their leg hung up."""
+        call, leg, bridge = voice.agent_call, voice.agent_leg, voice.bridge
+        voice.agent_call = voice.agent_leg = None
+        voice.bridge = None
+        voice.agent_id = None
+        voice.connected = False
+        voice.held = False
+        voice.queued = True
+        if bridge is not None:
+            bridge.close()
+        if call is not None and call.state is not CallState.ENDED:
+            call.hangup()
+        if leg is not None:
+            leg.close()
+
+    def take_consult(self, voice: VoiceContact, agent_id: str) -> ConsultCall | None:
+        """The answered consult leg to ``agent_id`` for this transferred contact, if any."""
+        consult = voice.consult
+        if consult is None or consult.to_agent != agent_id:
+            return None
+        voice.consult = None
+        target_call = consult.target_call
+        if consult.target_leg is None or target_call is None:
+            return None
+        if target_call.state is not CallState.ANSWERED:
+            return None
+        consult.handed_over = True
+        self.consults.pop(agent_id, None)
+        if consult.bridge is not None:
+            consult.bridge.detach()
+            consult.bridge = None
+        consult.caller_call.on_ended = None
+        consult.caller_call.hangup()
+        consult.caller_leg.close()
+        return consult
+
+    # ================================================================ consult calls
+    def consult_target(self, call: Call) -> tuple[str, str] | None:
+        """(from agent, to agent) when ``call`` is an agent dialling a colleague's extension."""
+        config = self.gateway.runtime.config
+        dialled = refer_user(call.invite.uri)
+        try:
+            caller = parse_uri(parse_name_addr(call.invite.headers.first("from")).uri).user
+        except Exception:  # a From we cannot read is no agent
+            return None
+        by_extension = {a.extension: a.id for a in config.agents if a.extension}
+        if caller in by_extension and dialled in by_extension and caller != dialled:
+            return by_extension[caller], by_extension[dialled]
+        return None
+
+    async def start_consult(self, call: Call, from_agent: str, to_agent: str) -> None:
+        """Answer the consulting agent, ring the colleague's phone, bridge the two."""
+        gateway = self.gateway
+        target = gateway._agent_contact_uri(to_agent)
+        offer = call.remote_sdp
+        if target is None or offer is None or to_agent in self.consults:
+            call.reject(480 if target is None else 486)
+            return
+        try:
+            codec = offer.codec
+        except SdpError:
+            call.reject(488)
+            return
+        caller_leg = RtpEndpoint(host=gateway.media_host, payload_type=codec, timeout=0)
+        await caller_leg.start()
+        _chosen, body = answer_offer(offer, gateway.media_host, caller_leg.port)
+        caller_leg.set_remote((offer.address, offer.port))
+        if call.state is not CallState.RINGING:
+            caller_leg.close()
+            return
+        call.answer(body)
+        consult = ConsultCall(from_agent, to_agent, call, caller_leg)
+        self.consults[to_agent] = consult
+        call.on_ended = lambda _reason: self._end_consult(consult)
+        target_leg = RtpEndpoint(host=gateway.media_host, payload_type=codec, timeout=0)
+        await target_leg.start()
+        consult.target_leg = target_leg
+        try:
+            target_call = await gateway.endpoint.invite(
+                target,
+                build_sdp(gateway.media_host, target_leg.port, [codec]),
+                from_user=from_agent,
+            )
+        except Exception:
+            log.exception("could not ring %s for a consult call", to_agent)
+            self._end_consult(consult)
+            return
+        consult.target_call = target_call
+        target_call.on_ended = lambda _reason: self._target_gone(consult)
+        try:
+            await asyncio.wait_for(asyncio.shield(target_call.answered), CONSULT_RING_TIMEOUT_S)
+        except (TimeoutError, Exception):
+            self._end_consult(consult)
+            return
+        remote = target_call.remote_sdp
+        if remote is not None:
+            target_leg.set_remote((remote.address, remote.port))
+        if consult.caller_call.state is CallState.ANSWERED and not consult.handed_over:
+            consult.bridge = RtpBridge(caller_leg, target_leg)
+
+    def _target_gone(self, consult: ConsultCall) -> None:
+        if not consult.handed_over:
+            self._end_consult(consult)
+
+    def _end_consult(self, consult: ConsultCall) -> None:
+        if consult.handed_over:
+            return
+        if self.consults.get(consult.to_agent) is consult:
+            del self.consults[consult.to_agent]
+        if consult.bridge is not None:
+            consult.bridge.detach()
+            consult.bridge = None
+        for call in (consult.caller_call, consult.target_call):
+            if call is not None and call.state is not CallState.ENDED:
+                call.on_ended = None
+                call.hangup()
+        for leg in (consult.caller_leg, consult.target_leg):
+            if leg is not None:
+                leg.close()
