@@ -8,6 +8,7 @@ import asyncio
 import re
 import time
 import wave
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -20,7 +21,7 @@ from madoguchi.api.webhook_delivery import WebhookDispatcher
 from madoguchi.core.config_loader import parse_center
 from madoguchi.core.model import AgentState, Channel, Contact, Direction
 from madoguchi.core.routing import commands as rc
-from madoguchi.store.crm import AuditEntry
+from madoguchi.store.crm import AuditEntry, Customer
 
 pytestmark = pytest.mark.peer
 
@@ -43,6 +44,25 @@ def caller(contact_id: str) -> Contact:
         created_at=time.time(),
         from_address="+819012345678",
     )
+
+
+def write_two_seconds(path: Path) -> None:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\x10\x00\x20\x00" * 16000)
+
+
+async def player_duration(page: Page, selector: str) -> float:
+    """The audio element's duration once its metadata has loaded (NaN before)."""
+    duration = float("nan")
+    for _ in range(50):
+        duration = await page.evaluate(f"() => document.querySelector('{selector}').duration")
+        if duration == duration and duration > 0:
+            break
+        await asyncio.sleep(0.1)
+    return duration
 
 
 async def test_supervisor_sizes_an_interval_and_compares_costs_in_both_languages(
@@ -72,11 +92,7 @@ async def test_supervisor_plays_a_recording_and_the_play_is_audited(
     browser: Browser, live_center: LiveCenter, tmp_path: Path
 ) -> None:
     live_center.app.state.ctx.extras["recordings_dir"] = tmp_path
-    with wave.open(str(tmp_path / "web-rec-1.wav"), "wb") as out:
-        out.setnchannels(2)
-        out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(b"\x10\x00\x20\x00" * 16000)  # two seconds
+    write_two_seconds(tmp_path / "web-rec-1.wav")
     runtime = live_center.runtime
     await runtime.submit(rc.AgentLogin("op01", available=True))
     await runtime.submit(rc.EnqueueContact(caller("web-rec-1"), "general"))
@@ -92,18 +108,38 @@ async def test_supervisor_plays_a_recording_and_the_play_is_audited(
     await expect(row).to_be_visible()
     await page.fill("#rec-purpose", "complaint review")
     await row.locator("button[data-play]").click()
-    duration = 0.0
-    for _ in range(50):
-        duration = await page.evaluate("() => document.querySelector('#rec-player').duration")
-        if duration == duration and duration > 0:  # NaN until the metadata arrived
-            break
-        await asyncio.sleep(0.1)
-    assert duration == pytest.approx(2.0)
+    assert await player_duration(page, "#rec-player") == pytest.approx(2.0)
     with live_center.app.state.ctx.sessions() as db:
         plays = db.scalars(select(AuditEntry).where(AuditEntry.action == "recording.listen")).all()
     assert {(a.username, a.target, a.purpose) for a in plays} == {
         ("sv01", "contact:web-rec-1", "complaint review")
     }
+    await context.close()
+
+
+async def test_agent_plays_their_own_call_from_the_screen_pop_history(
+    browser: Browser, live_center: LiveCenter, tmp_path: Path
+) -> None:
+    live_center.app.state.ctx.extras["recordings_dir"] = tmp_path
+    write_two_seconds(tmp_path / "web-rec-2.wav")
+    with live_center.app.state.ctx.sessions() as db:
+        customer = db.scalars(select(Customer).where(Customer.phone == "+819012345678")).one()
+    runtime = live_center.runtime
+    contact = replace(caller("web-rec-2"), customer_id=str(customer.id))
+    await runtime.submit(rc.AgentLogin("op01", available=True))
+    await runtime.submit(rc.EnqueueContact(contact, "general"))
+    await runtime.submit(rc.AcceptOffer("web-rec-2", "op01"))
+    await runtime.submit(rc.EndContact("web-rec-2"))
+    await runtime.submit(rc.CompleteWrapUp("op01", "web-rec-2", "resolved", ""))
+
+    context = await browser.new_context(locale="en-US")
+    page = await context.new_page()
+    await sign_in(page, live_center.base_url, "op01")
+    await page.wait_for_url("**/agent")
+    await page.fill("#pop-query", "090-1234-5678")
+    await page.press("#pop-query", "Enter")
+    await page.locator('button.play-recording[data-rec="web-rec-2"]').click()
+    assert await player_duration(page, "#pop-player") == pytest.approx(2.0)
     await context.close()
 
 

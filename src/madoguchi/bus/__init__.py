@@ -11,6 +11,6 @@ adapter behind the same port.
 
 from __future__ import annotations
 
-from madoguchi.bus._inprocess import EventBus, InProcessBus, Subscription, SubscriberLagged
+from madoguchi.bus._inprocess import EventBus, InProcessBus, SubscriberLagged, Subscription
 
 __all__ = ["EventBus", "InProcessBus", "SubscriberLagged", "Subscription"]

@@ -16,7 +16,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-app = typer.Typer(help="Benchmarks: print a table, write JSON with --json FILE.", no_args_is_help=True)
+app = typer.Typer(
+    help="Benchmarks: print a table, write JSON with --json FILE.", no_args_is_help=True
+)
 
 QuickOpt = Annotated[bool, typer.Option("--quick", help="A shorter run, for smoke checks.")]
 JsonOpt = Annotated[Path | None, typer.Option("--json", help="Write the results as JSON here.")]

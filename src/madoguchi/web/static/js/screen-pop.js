@@ -73,7 +73,8 @@ class ScreenPopElement extends HTMLElement {
         ${esc(t("kind." + i.kind))}${i.channel ? " · " + esc(t("channel." + i.channel)) : ""}
         ${i.disposition ? ` · <span class="badge">${esc(i.disposition)}</span>` : ""}
         ${i.agent || i.author ? ` · ${esc(i.agent || i.author)}` : ""}
-        ${i.text ? `<div>${esc(i.text)}</div>` : ""}</li>`).join("");
+        ${i.text ? `<div>${esc(i.text)}</div>` : ""}
+        ${i.kind === "contact" && i.channel === "voice" && i.contact_id ? `<button type="button" class="play-recording" data-rec="${esc(i.contact_id)}">${esc(t("rec.play"))}</button>` : ""}</li>`).join("");
     const others = d.candidates.length
       ? `<p class="muted">${esc(t("pop.candidates", { n: d.candidates.length }))}: ${d.candidates
           .map((o) => `<button type="button" class="pick" data-id="${o.id}">${esc(o.name)}</button>`).join(" ")}</p>`
@@ -91,7 +92,22 @@ class ScreenPopElement extends HTMLElement {
       <h3>${esc(t("pop.follow_ups"))}</h3>
       ${follow ? `<ul id="pop-follow-ups">${follow}</ul>` : `<p class="muted">—</p>`}
       <h3>${esc(t("pop.history"))}</h3>
-      ${items ? `<ol class="timeline" id="pop-timeline">${items}</ol>` : `<p class="muted">—</p>`}`;
+      ${items ? `<ol class="timeline" id="pop-timeline">${items}</ol>` : `<p class="muted">—</p>`}
+      <p class="muted" id="pop-rec-status" role="status"></p>
+      <audio id="pop-player" class="player hidden" controls preload="none"></audio>`;
+    // call recordings: the server lets an agent hear only the calls they handled (else 404)
+    const player = body.querySelector("#pop-player");
+    player.addEventListener("error", () => {
+      if (player.getAttribute("src")) body.querySelector("#pop-rec-status").textContent = t("rec.none");
+    });
+    for (const play of body.querySelectorAll("button.play-recording")) {
+      play.addEventListener("click", () => {
+        body.querySelector("#pop-rec-status").textContent = t("rec.playing", { id: play.dataset.rec });
+        player.classList.remove("hidden");
+        player.src = `/api/v1/contacts/${encodeURIComponent(play.dataset.rec)}/recording?purpose=customer_service`;
+        player.play().catch(() => {});
+      });
+    }
     for (const pick of body.querySelectorAll("button.pick")) {
       pick.addEventListener("click", () => this.lookup({ customer_id: pick.dataset.id }, "screen_pop"));
     }
