@@ -208,3 +208,10 @@ def test_unknown_dial_or_record_raises_typed_error() -> None:
         dialer.dial_result("nope", DialOutcome.BUSY, at(25, 10))
     with pytest.raises(DialerError):
         dialer.disposition("nope", "a1", "sale", at(25, 10))
+
+
+def test_given_csv_with_a_stray_carriage_return_then_rows_rejected_not_crashed() -> None:
+    # a lone CR ends a line, as spreadsheet exports on old Macs write them
+    with pytest.raises(ListImportError) as caught:
+        parse_call_list("phone,name\n03-1234\r5678,x\n", "list.csv")
+    assert [p.line for p in caught.value.problems] == [2, 3]

@@ -72,7 +72,18 @@ def parse_call_list(
     """Records from CSV text with a header row holding ``phone`` (or ``number``/``電話番号``)
     and optionally ``name``/``氏名``, ``customer_id``, ``timezone``; other columns become
     attributes. Raises :class:`ListImportError` listing every bad row."""
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _parse_rows(
+            csv.DictReader(io.StringIO(text, newline="")), filename, region, id_prefix
+        )
+    except csv.Error as err:  # e.g. a stray carriage return inside a field: not a CSV we read
+        line = text.count("\n", 0, len(text)) + 1
+        raise ListImportError([RowProblem(filename, line, f"not valid CSV: {err}")]) from err
+
+
+def _parse_rows(
+    reader: csv.DictReader[str], filename: str, region: str, id_prefix: str
+) -> list[ListRecord]:
     header = reader.fieldnames or []
     phone_key = next((k for k in ("phone", "number", "電話番号") if k in header), None)
     if phone_key is None:
