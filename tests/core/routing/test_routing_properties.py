@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from madoguchi.core.events import Event
 from madoguchi.core.model import EXCLUSIVE_CHANNELS, ContactState, Direction, WorkMode
 from madoguchi.core.routing import RoutingEngine
+from madoguchi.core.routing import commands as rc
 from madoguchi.core.routing import events as ev
 
 Key = tuple[float, int]
@@ -139,6 +140,41 @@ def test_random_days_keep_every_routing_invariant(random_day: Any, seed: int, st
     make_center, operator_type = random_day
     engine = RoutingEngine(make_center())
     operator = operator_type(engine, random.Random(seed))
+    watcher = Watcher(engine)
+    log: list[Event] = []
+    for _ in range(steps):
+        before = len(log)
+        operator.step(log)
+        for item in log[before:]:
+            watcher.see(item)
+        watcher.check_state()
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1), steps=st.integers(50, 400))
+def test_random_days_with_live_skill_changes_keep_every_routing_invariant(
+    random_day: Any, seed: int, steps: int
+) -> None:
+    make_center, operator_type = random_day
+
+    class SkillShuffler(operator_type):  # type: ignore[misc, valid-type]
+        def next_command(self) -> Any:
+            if self.rng.random() < 0.08:
+                agent_id = self.rng.choice(sorted(self.engine.agents))
+                skills = tuple(
+                    (name, self.rng.randint(1, 10))
+                    for name in ("general", "vip")
+                    if self.rng.random() < 0.7
+                )
+                return rc.SetAgentSkills(agent_id, skills)
+            return super().next_command()
+
+    engine = RoutingEngine(make_center())
+    operator = SkillShuffler(engine, random.Random(seed))
     watcher = Watcher(engine)
     log: list[Event] = []
     for _ in range(steps):

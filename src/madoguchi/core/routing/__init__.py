@@ -20,6 +20,7 @@ from madoguchi.core.routing.errors import (
     UnknownContact,
     UnknownName,
     UnknownQueue,
+    UnknownSkill,
 )
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "UnknownContact",
     "UnknownName",
     "UnknownQueue",
+    "UnknownSkill",
     "commands",
     "events",
     "mermaid_diagram",

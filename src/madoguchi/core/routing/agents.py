@@ -83,6 +83,14 @@ class LiveAgent:
         self.subsets: tuple[int, ...] = ()
         self.subsets_len = -1
 
+    def set_skills(self, skills: tuple[tuple[str, int], ...], mask: int) -> None:
+        """Replace the agent's skills (take it out of :class:`ReadyAgents` first)."""
+        self.levels = dict(skills)
+        self.skill_names = tuple(sorted(self.levels))
+        self.mask = mask
+        self.subsets = ()
+        self.subsets_len = -1
+
     def has_capacity_for(self, channel: Channel) -> bool:
         """Whether one more contact on ``channel`` fits (voice needs the agent free)."""
         if self.exclusive:

@@ -65,6 +65,21 @@ class SetWorkMode:
 
 @_command
 @dataclass(frozen=True, slots=True)
+class SetAgentSkills:
+    """Replace an agent's skills and proficiencies, live (any state, even logged out).
+
+    ``skills`` is the complete new set as (skill id, proficiency 1–10) pairs, each skill known
+    to the configuration and named once; an empty tuple leaves the agent with no skills. A
+    contact already ringing at or connected to the agent stays there; from now on routing
+    matches the agent by the new skills (and offers a fitting waiting contact at once).
+    """
+
+    agent_id: str
+    skills: tuple[tuple[str, int], ...]
+
+
+@_command
+@dataclass(frozen=True, slots=True)
 class EnqueueContact:
     """The contact waits in ``queue_id`` for an agent.
 
@@ -199,6 +214,7 @@ RoutingCommand = (
     | AgentLogout
     | SetAgentState
     | SetWorkMode
+    | SetAgentSkills
     | EnqueueContact
     | ConnectContact
     | AcceptOffer

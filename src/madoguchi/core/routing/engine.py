@@ -56,6 +56,7 @@ from madoguchi.core.routing.errors import (
     InvalidTransition,
     NotOfferedToAgent,
     UnknownContact,
+    UnknownSkill,
 )
 from madoguchi.core.routing.queues import LiveContact
 
@@ -72,6 +73,7 @@ class RoutingEngine(RoutingMoves):
             rc.AgentLogout: self._logout,
             rc.SetAgentState: self._set_state,
             rc.SetWorkMode: self._set_work_mode,
+            rc.SetAgentSkills: self._set_skills,
             rc.EnqueueContact: self._enqueue,
             rc.ConnectContact: self._connect,
             rc.AcceptOffer: self._accept,
@@ -236,6 +238,29 @@ class RoutingEngine(RoutingMoves):
                 at=now, agent_id=agent.id, work_mode=cmd.work_mode, previous=agent.work_mode
             )
         )
+        self._route_agent(agent, now)
+        self._reclaim_if_needed(agent, now)
+
+    def _set_skills(self, cmd: rc.SetAgentSkills, now: float) -> None:
+        agent = self._agent(cmd.agent_id)
+        skills: list[tuple[str, int]] = []
+        seen: set[str] = set()
+        for index, pair in enumerate(cmd.skills):
+            if not isinstance(pair, tuple) or len(pair) != 2:
+                raise InvalidCommand(f"skills[{index}]: expected a (skill, proficiency) pair")
+            name, level = pair
+            if not isinstance(name, str) or name not in self.known_skills:
+                raise UnknownSkill(str(name))
+            if name in seen:
+                raise InvalidCommand(f"skills[{index}]: skill {name!r} named twice")
+            if type(level) is not int or not 1 <= level <= 10:
+                raise InvalidCommand(
+                    f"skills[{index}]: proficiency of {name!r} must be an integer 1-10, "
+                    f"not {level!r}"
+                )
+            seen.add(name)
+            skills.append((name, level))
+        self._emit(ev.AgentSkillsChanged(at=now, agent_id=agent.id, skills=tuple(skills)))
         self._route_agent(agent, now)
         self._reclaim_if_needed(agent, now)
 

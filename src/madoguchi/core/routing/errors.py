@@ -6,7 +6,8 @@
     ├── UnknownName            a command names something the engine does not know
     │   ├── UnknownAgent
     │   ├── UnknownContact
-    │   └── UnknownQueue
+    │   ├── UnknownQueue
+    │   └── UnknownSkill
     ├── DuplicateContact       EnqueueContact/ConnectContact for a contact routing already has
     ├── InvalidTransition      the agent's state machine does not allow this step now
     ├── InvalidCommand         the command contradicts the contact's state or itself
@@ -57,6 +58,12 @@ class UnknownQueue(UnknownName):
     """No configured queue has this id."""
 
     error_id: ClassVar[str] = "no-such-queue"
+
+
+class UnknownSkill(UnknownName):
+    """No configured skill has this id."""
+
+    error_id: ClassVar[str] = "no-such-skill"
 
 
 class DuplicateContact(RoutingError):

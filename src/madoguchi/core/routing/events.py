@@ -231,6 +231,15 @@ class AgentWorkModeChanged(Event):
 
 
 @event
+class AgentSkillsChanged(Event):
+    """An agent's skills were replaced live; routing matches the agent by these from now on."""
+
+    agent_id: str
+    skills: tuple[tuple[str, int], ...]
+    """The complete new set of (skill id, proficiency 1–10) pairs."""
+
+
+@event
 class AgentReserved(Event):
     """The dialer holds an idle agent for a campaign's next answered call."""
 
@@ -265,6 +274,7 @@ ROUTING_EVENTS: tuple[type[Event], ...] = (
     AgentStateChanged,
     AgentNotReadyRequested,
     AgentWorkModeChanged,
+    AgentSkillsChanged,
     AgentReserved,
     AgentReleased,
 )

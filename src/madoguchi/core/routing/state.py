@@ -52,6 +52,7 @@ class RoutingState:
             q.id: q.aging_per_minute / 60.0 for q in config.queues
         }
         self.skill_bits: dict[str, int] = {}
+        self.known_skills: frozenset[str] = frozenset(s.id for s in config.skills)
         self._masks: dict[tuple[Requirement, ...], int] = {}
         for skill in config.skills:
             self._bit(skill.id)
@@ -92,6 +93,7 @@ class RoutingState:
             ev.AgentStateChanged: self._agent_state,
             ev.AgentNotReadyRequested: self._not_ready_requested,
             ev.AgentWorkModeChanged: self._work_mode,
+            ev.AgentSkillsChanged: self._skills_changed,
             ev.AgentReserved: self._reserved,
             ev.AgentReleased: self._released,
         }
@@ -147,6 +149,7 @@ class RoutingState:
                     "reason": a.reason,
                     "since": a.state_since,
                     "work_mode": a.work_mode.value,
+                    "skills": sorted(a.levels.items()),
                     "offer": a.offer,
                     "active": list(a.active),
                     "wrapups": dict(a.wrapups),
@@ -377,6 +380,22 @@ class RoutingState:
         agent.work_mode = e.work_mode
         self.ready.refresh(agent)
 
+    def _skills_changed(self, e: ev.AgentSkillsChanged) -> None:
+        agent = self.agents[e.agent_id]
+        skills = tuple((name, int(level)) for name, level in e.skills)
+        mask = 0
+        for name, _level in skills:
+            mask |= self._bit(name)
+        self.ready.drop(agent)
+        agent.set_skills(skills, mask)
+        self.ready.refresh(agent)
+        for queue in self.config.queues:
+            members = [a for a in self.queue_agents[queue.id] if a is not agent]
+            if _meets(agent, queue.skills):
+                members.append(agent)
+                members.sort(key=_by_order)
+            self.queue_agents[queue.id] = tuple(members)
+
     def _reserved(self, e: ev.AgentReserved) -> None:
         agent = self.agents[e.agent_id]
         agent.campaign = e.campaign_id
@@ -390,6 +409,10 @@ class RoutingState:
 
 _OUTBOUND = Direction.OUTBOUND
 _SETTLED = frozenset({AgentStates.AVAILABLE, AgentStates.NOT_READY, AgentStates.LOGGED_OUT})
+
+
+def _by_order(agent: LiveAgent) -> int:
+    return agent.order
 
 
 def _meets(agent: LiveAgent, needs: tuple[SkillRequirement, ...]) -> bool:
