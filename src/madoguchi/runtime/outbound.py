@@ -17,9 +17,33 @@ recorded or classified (an announcement such as "this number is not in service" 
 the final SIP status says). Invalid numbers never reach the trunk: the dialer refuses them when
 the list is imported and checks the do-not-call list at the moment of each dial.
 
-The trunk comes from the tenant's ``trunk`` in the center file (:meth:`Trunk.from_config`);
-``madoguchi serve --campaigns FILE`` starts one gateway per tenant with campaigns
-(:func:`start_campaigns`).
+The trunk comes from the tenant's ``trunk`` in the center file (:meth:`Trunk.from_config`).
+
+**The database is the source of truth** (:func:`start_gateways`, used by ``madoguchi serve``):
+one gateway per tenant with a trunk reads the tenant's progressive and predictive campaigns
+from the outbound tables (:mod:`madoguchi.store.campaigns`) every second — a campaign started
+through the API or the browser begins dialling, a paused one stops placing dials, a stopped
+one ends, new list records, do-not-call entries and dispositions are picked up, all without a
+restart — and writes every dial, block, result, connect and retry back to them. The do-not-call
+entries are re-read right before each round of dials, and the core checks every dial at that
+moment (do-not-call, calling window, attempts, daily caps); each refused dial is logged here
+and stored in the block log. A campaign file (``serve --campaigns FILE``) is imported into the
+tables first (:func:`import_campaign_specs`).
+
+**Blending decides how many agents the dialer may hold**: the gateway folds routing events into
+a :class:`~madoguchi.core.dialer.floor.BlendingFloor` and asks
+:class:`~madoguchi.core.dialer.blending.BlendingPolicy` (inbound first per team, reclaim
+thresholds) for the reservations to make or give back; agents of an inbound-only team are never
+held, and nothing new is reserved while an inbound caller of the team's queues waits.
+
+**Preview dials from the browser** (:meth:`OutboundGateway.place_preview`): the API records the
+attempt; the gateway reserves the agent's seat for the campaign, places the call over the trunk,
+bridges an answered callee to that agent (or gives the seat back), and stores the result on the
+attempt, where the page reads it.
+
+**Daily caps**: a campaign's ``daily_cap`` (dials) and ``daily_connect_cap`` (connected callees)
+per local day, counted from the stored attempts when a campaign is loaded; when one is reached
+the gateway stops dialling it (logged once) and gives its idle agents back until the next day.
 """
 
 from __future__ import annotations
@@ -27,11 +51,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from madoguchi.core.config import TenantConfig
 from madoguchi.core.dialer import (
+    Campaign,
+    CampaignStatus,
     Dialer,
     DialingMode,
     DialOutcome,
@@ -41,15 +74,37 @@ from madoguchi.core.dialer import (
     PredictivePacer,
     ProgressivePacer,
 )
+from madoguchi.core.dialer import events as dev
+from madoguchi.core.dialer.blending import (
+    BlendingPolicy,
+    BlendingRules,
+    TeamBlending,
+    TeamDecision,
+)
 from madoguchi.core.dialer.events import DialPlaced
+from madoguchi.core.dialer.floor import BlendingFloor
 from madoguchi.core.events import Event
-from madoguchi.core.model import AgentState, Channel, Contact, Direction
+from madoguchi.core.model import AgentState, Channel, Contact, Direction, WorkMode
 from madoguchi.core.routing import commands as rc
 from madoguchi.core.routing import events as rev
 from madoguchi.core.routing.errors import RoutingError
 from madoguchi.runtime.campaign_file import CampaignSpec
 from madoguchi.runtime.center import CenterRuntime
 from madoguchi.runtime.voice import VoiceGateway
+from madoguchi.store.campaigns import (
+    CallbackRow,
+    CampaignRow,
+    DialAttemptRow,
+    ListRecordRow,
+    apply_dial_result,
+    campaign_agents,
+    core_campaign,
+    core_record,
+    new_dnc_entries,
+    open_records,
+    store_dialer_events,
+    today_counts,
+)
 from madoguchi.telephony.rtp.endpoint import RtpEndpoint
 from madoguchi.telephony.sip.call import Call, CallState
 from madoguchi.telephony.sip.endpoint import SipEndpoint
@@ -103,13 +158,20 @@ class Trunk:
         return cls(config.uri, credentials, caller_id.replace("-", "").replace(" ", ""))
 
 
+#: Campaign modes the gateway paces by itself (preview dials are asked for by an agent).
+PACED_MODES = frozenset({DialingMode.PROGRESSIVE.value, DialingMode.PREDICTIVE.value})
+#: Seconds between two reads of the outbound tables.
+SYNC_INTERVAL_S = 1.0
+DEFAULT_MESSAGE = "ただいま担当者がお話しできません。改めてお電話いたします。失礼いたします。"
+
+
 @dataclass
 class CampaignRun:
     """One campaign being dialled."""
 
     dialer: Dialer
     agents: tuple[str, ...]
-    """Agents who may work it (reserved while idle)."""
+    """Agents who may work it (reserved while idle, as blending allows)."""
     recorded_message: str
     ringing: dict[str, float] = field(default_factory=dict)
     """dial id → placed at"""
@@ -121,6 +183,30 @@ class CampaignRun:
     """dial id → list record id, while the dial is live"""
     contact_dials: dict[str, tuple[str, str]] = field(default_factory=dict)
     """contact id → (dial id, record id)"""
+    row_id: int | None = None
+    """The stored campaign (``ob_campaign.id``) read and written; None: in memory only."""
+    attempts: dict[str, int] = field(default_factory=dict)
+    """dial id → stored attempt row id"""
+    loaded_upto: int = 0
+    """Highest list record row id loaded into the dialer."""
+    updated_at: datetime | None = None
+    awaiting: dict[str, int] = field(default_factory=dict)
+    """record id → attempt row id: connected calls whose disposition (API) is still to come"""
+    capped: str | None = None
+    """The daily cap reached (``daily_cap``/``daily_connect_cap``), None while dialling."""
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewDial:
+    """A preview dial the API recorded and asks the gateway to place."""
+
+    attempt_id: int
+    campaign: str
+    record: str
+    number: str
+    agent_id: str
+    queue: str | None
+    ring_timeout_s: float = 30.0
 
 
 class OutboundGateway:
@@ -132,15 +218,42 @@ class OutboundGateway:
         endpoint: SipEndpoint,
         voice: VoiceGateway,
         trunk: Trunk,
+        *,
+        tenant: str | None = None,
+        sessions: sessionmaker[Session] | None = None,
+        blending: BlendingRules | None = None,
     ) -> None:
         self.runtime = runtime
         self.endpoint = endpoint
         self.voice = voice
         self.trunk = trunk
+        self.tenant = tenant
+        """The tenant whose stored campaigns this gateway runs (with ``sessions``)."""
+        self.sessions = sessions
+        """The outbound tables; None: only campaigns given with :meth:`add_campaign`."""
         self.campaigns: dict[str, CampaignRun] = {}
+        self.dnc = DoNotCallRegistry()
+        """The tenant's do-not-call entries (stored campaigns share it)."""
+        self._dnc_upto = 0
+        self._synced_at = -math.inf
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
-        self.stats = {"dials": 0, "answered": 0, "early_media": 0}
+        self.stats = {"dials": 0, "answered": 0, "early_media": 0, "previews": 0}
+        config = runtime.config
+        agents = [a for a in config.agents if tenant is None or a.tenant == tenant]
+        self.floor = BlendingFloor(agents)
+        """What blending needs to know, folded from the runtime's routing events."""
+        for agent in runtime.engine.agents.values():
+            self.floor.seed_agent(
+                agent.id, agent.state, agent.state_since, agent.work_mode, agent.campaign
+            )
+        self.blending_rules = blending or BlendingRules()
+        self.decisions: dict[str, TeamDecision] = {}
+        """The policy's last decision per team (its allowance and why)."""
+        self._preview_agents: set[str] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        with contextlib.suppress(RuntimeError):
+            self._loop = asyncio.get_running_loop()
         runtime.listen(self._on_event)
 
     def add_campaign(self, run: CampaignRun) -> None:
@@ -150,26 +263,274 @@ class OutboundGateway:
 
     # ================================================================ the loop
     async def run(self) -> None:
-        """Pace every campaign until cancelled: on every change and at least twice a second."""
+        """Pace every campaign until cancelled: on every change and at least twice a second;
+        the stored campaigns are read again every second."""
+        self._loop = asyncio.get_running_loop()
         while True:
-            self._reserve_idle_agents()
+            now = self.runtime.clock.now()
+            if self.sessions is not None and now - self._synced_at >= SYNC_INTERVAL_S:
+                self._synced_at = now
+                self._guarded(self.sync)
+            self._guarded(self._blend)
             for run in list(self.campaigns.values()):
-                self._pace(run)
+                self._guarded(lambda run=run: self._pace(run))  # type: ignore[misc]
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), 0.5)
 
-    def _reserve_idle_agents(self) -> None:
-        engine = self.runtime.engine
-        for campaign_id, run in self.campaigns.items():
-            for agent_id in run.agents:
-                agent = engine.agents.get(agent_id)
-                if agent is None or agent.state is not AgentState.AVAILABLE:
+    @staticmethod
+    def _guarded(step: Callable[[], None]) -> None:
+        try:
+            step()
+        except Exception:  # a bad row or a database hiccup must not stop the dialling loop
+            log.exception("outbound gateway step failed; retrying on the next round")
+
+    # ================================================================ the database
+    def sync(self) -> None:
+        """Read the stored campaigns of the tenant: load the ones started, follow status and
+        rule changes, add new list records, do-not-call entries and dispositions."""
+        if self.sessions is None:
+            return
+        now = self.runtime.clock.now()
+        with self.sessions() as db:
+            self._refresh_dnc(db)
+            rows = db.scalars(
+                select(CampaignRow).where(
+                    CampaignRow.tenant == self.tenant, CampaignRow.mode.in_(sorted(PACED_MODES))
+                )
+            )
+            for row in rows:
+                run = self.campaigns.get(row.key)
+                if run is None or run.row_id != row.id:
+                    if row.status == CampaignStatus.RUNNING.value:
+                        self._load(db, row, now)
                     continue
+                self._follow(db, row, run)
+            db.commit()
+
+    def _refresh_dnc(self, db: Session) -> None:
+        for entry in new_dnc_entries(db, self.tenant or "", self._dnc_upto):
+            self._dnc_upto = entry.id
+            self.dnc.add(
+                DncEntry(
+                    entry.number,
+                    entry.tenant,
+                    entry.campaign_key,
+                    entry.reason,
+                    entry.added_at.timestamp(),
+                    entry.added_by,
+                )
+            )
+
+    def _load(self, db: Session, row: CampaignRow, now: float) -> None:
+        campaign = core_campaign(row)
+        records = open_records(db, row)
+        core = {r.key: core_record(r) for r in records}
+        by_row = {r.id: r.key for r in records}
+        callbacks = db.scalars(
+            select(CallbackRow).where(
+                CallbackRow.campaign_id == row.id, CallbackRow.done.is_(False)
+            )
+        )
+        for callback in callbacks:
+            key = by_row.get(callback.record_id)
+            if key is not None:
+                core[key].callback_at = callback.due.timestamp()
+                core[key].callback_agent = callback.agent_id
+        pacer = (
+            PredictivePacer(campaign.target_abandon, campaign.connect_rule_s)
+            if campaign.mode is DialingMode.PREDICTIVE
+            else ProgressivePacer()
+        )
+        dialer = Dialer(campaign, pacer, self.dnc, records=core.values())
+        dials, connects = today_counts(db, row, now)
+        dialer.set_today(now, dials, connects)
+        rules = row.rules or {}
+        run = CampaignRun(
+            dialer,
+            campaign_agents(row) or self._default_agents(campaign),
+            str(rules.get("recorded_message") or DEFAULT_MESSAGE),
+            row_id=row.id,
+            loaded_upto=max(by_row, default=0),
+            updated_at=row.updated_at,
+        )
+        log.info(
+            "campaign %s (%s): dialling %d open records with %s; %d dials and %d connects today",
+            campaign.id,
+            campaign.mode.value,
+            len(core),
+            ", ".join(run.agents) or "no agents",
+            dials,
+            connects,
+        )
+        self.add_campaign(run)
+
+    def _default_agents(self, campaign: Campaign) -> tuple[str, ...]:
+        """The tenant's agents who may dial (work mode not inbound-only) and hold the skills
+        of the campaign's queue."""
+        config = self.runtime.config
+        needs: tuple[str, ...] = ()
+        if campaign.queue is not None:
+            with contextlib.suppress(KeyError):
+                needs = tuple(r.skill for r in config.queue(campaign.queue).skills)
+        return tuple(
+            a.id
+            for a in config.agents
+            if a.tenant == campaign.tenant
+            and a.work_mode is not WorkMode.INBOUND
+            and all(a.proficiency(skill) > 0 for skill in needs)
+        )
+
+    def _follow(self, db: Session, row: CampaignRow, run: CampaignRun) -> None:
+        dialer = run.dialer
+        if row.updated_at != run.updated_at:
+            run.updated_at = row.updated_at
+            campaign = core_campaign(row)
+            dialer.campaign = campaign
+            run.agents = campaign_agents(row) or self._default_agents(campaign)
+            run.recorded_message = str((row.rules or {}).get("recorded_message") or DEFAULT_MESSAGE)
+        status = CampaignStatus(row.status)
+        if status is not dialer.status:
+            log.info("campaign %s is now %s", row.key, status.value)
+            {
+                CampaignStatus.RUNNING: dialer.start,
+                CampaignStatus.PAUSED: dialer.pause,
+                CampaignStatus.STOPPED: dialer.stop,
+                CampaignStatus.DRAFT: dialer.pause,
+            }[status]()
+            self._wake.set()
+        fresh = open_records(db, row, run.loaded_upto)
+        if fresh:
+            dialer.add_records(core_record(r) for r in fresh)
+            run.loaded_upto = fresh[-1].id
+            self._wake.set()
+        for record_id, attempt_id in list(run.awaiting.items()):
+            attempt = db.get(DialAttemptRow, attempt_id)
+            if attempt is None or attempt.disposition is None:
+                continue
+            del run.awaiting[record_id]
+            self._after_disposition(db, run, record_id, attempt)
+
+    def _after_disposition(
+        self, db: Session, run: CampaignRun, record_id: str, attempt: DialAttemptRow
+    ) -> None:
+        """A connected call got its disposition through the API: close the record, or call it
+        again at the callback or retry time the API stored."""
+        record = db.get(ListRecordRow, attempt.record_id) if attempt.record_id else None
+        if record is None:
+            return
+        if record.closed is not None:
+            run.dialer.close_record(record_id, record.closed)
+            return
+        callback = db.scalar(
+            select(CallbackRow)
+            .where(CallbackRow.record_id == record.id, CallbackRow.done.is_(False))
+            .order_by(CallbackRow.due)
+            .limit(1)
+        )
+        if callback is not None:
+            run.dialer.schedule_callback(record_id, callback.due.timestamp(), callback.agent_id)
+        elif record.next_attempt_at is not None:
+            run.dialer.requeue(record_id, record.next_attempt_at.timestamp())
+
+    def _commit(self, run: CampaignRun, events: list[Event]) -> None:
+        """Log and publish the dialer's events; store what they say (stored campaigns)."""
+        self.runtime.record_events(events)
+        for item in events:
+            if isinstance(item, dev.DialBlocked):
+                log.info(
+                    "campaign %s: dial to %s (record %s) refused: %s",
+                    item.campaign,
+                    item.number,
+                    item.record_id,
+                    item.reason,
+                )
+        if run.row_id is None or self.sessions is None or not events:
+            return
+        try:
+            with self.sessions() as db:
+                row = db.get(CampaignRow, run.row_id)
+                if row is not None:
+                    store_dialer_events(db, row, events, run.attempts)
+                    db.commit()
+        except Exception:  # the call goes on; the next sync re-reads the tables
+            log.exception("campaign %s: could not store %d events", run.dialer.campaign.id,
+                          len(events))  # fmt: skip
+
+    # ================================================================ blending
+    def _blend(self) -> None:
+        """Ask blending which agents the campaigns may hold now, and reserve or give back."""
+        now = self.runtime.clock.now()
+        config = self.runtime.config
+        engine = self.runtime.engine
+        dialling = sorted(
+            (r for r in self.campaigns.values() if self._may_hold(r)),
+            key=lambda r: -r.dialer.campaign.priority,
+        )
+        teams: dict[str, TeamBlending] = {}
+        loose: dict[str, str] = {}
+        """agent with no team → campaign"""
+        for run in dialling:
+            members: dict[str, set[str]] = {}
+            for agent_id in run.agents:
                 try:
-                    self.runtime.submit_now(rc.ReserveAgent(agent_id, campaign_id))
-                except RoutingError:
-                    continue  # inbound needs this agent now: the engine refuses
+                    agent = config.agent(agent_id)
+                except KeyError:
+                    continue
+                if agent.team is None:
+                    loose.setdefault(agent_id, run.dialer.campaign.id)
+                else:
+                    members.setdefault(agent.team, set()).add(agent_id)
+            for team_id, ids in members.items():
+                if team_id not in teams:  # a campaign of higher priority has the team
+                    teams[team_id] = TeamBlending(
+                        team_id,
+                        config.team(team_id).work_mode,
+                        run.dialer.campaign.id,
+                        self._team_queues(team_id),
+                        frozenset(ids),
+                    )
+        decision = BlendingPolicy(list(teams.values()), self.blending_rules).decide(self.floor, now)
+        self.decisions = {d.team: d for d in decision.teams}
+        commands: list[rc.ReserveAgent | rc.ReleaseAgent] = [
+            c for c in decision.commands if c.agent_id not in self._preview_agents
+        ]
+        for agent_id, campaign_id in loose.items():
+            live = engine.agents.get(agent_id)
+            if (
+                live is not None
+                and live.state is AgentState.AVAILABLE
+                and live.work_mode is WorkMode.OUTBOUND
+            ):
+                commands.append(rc.ReserveAgent(agent_id, campaign_id))
+        held = {r.dialer.campaign.id for r in dialling}
+        mine = {r.dialer.campaign.id for r in self.campaigns.values()}
+        for live in engine.agents.values():
+            if (
+                live.state is AgentState.RESERVED
+                and live.campaign in mine - held
+                and live.offer is None
+                and live.id not in self._preview_agents
+            ):
+                commands.append(rc.ReleaseAgent(live.id))  # paused, stopped or capped
+        for command in commands:
+            try:
+                self.runtime.submit_now(command)
+            except RoutingError:
+                continue  # the agent moved on meanwhile (inbound took them, logged out)
+
+    def _may_hold(self, run: CampaignRun) -> bool:
+        return run.dialer.status is CampaignStatus.RUNNING and run.capped is None
+
+    def _team_queues(self, team_id: str) -> tuple[str, ...]:
+        """The inbound queues whose skills some agent of the team holds."""
+        config = self.runtime.config
+        members = [a for a in config.agents if a.team == team_id]
+        return tuple(
+            q.id
+            for q in config.queues
+            if any(all(a.proficiency(r.skill) > 0 for r in q.skills) for a in members)
+        )
 
     def _free_agents(self, run: CampaignRun) -> list[str]:
         engine = self.runtime.engine
@@ -181,6 +542,7 @@ class OutboundGateway:
             and agent.state is AgentState.RESERVED
             and agent.campaign == campaign_id
             and agent.offer is None
+            and a not in self._preview_agents
         ]
 
     def _pace(self, run: CampaignRun) -> None:
@@ -189,6 +551,29 @@ class OutboundGateway:
         while run.waiting and free:
             dial_id, call, leg, answered_at = run.waiting.pop(0)
             self._connect(run, dial_id, call, leg, free.pop(0), answered_at)
+        capped = run.dialer.cap_reached(now)
+        if capped != run.capped:
+            campaign = run.dialer.campaign
+            if capped is not None:
+                dials, connects = run.dialer.today(now)
+                log.warning(
+                    "campaign %s reached its %s (%d dials, %d connects today): no more dials "
+                    "until the next day (%s)",
+                    campaign.id,
+                    capped,
+                    dials,
+                    connects,
+                    campaign.timezone,
+                )
+            else:
+                log.info("campaign %s: a new day, dialling again", campaign.id)
+            run.capped = capped
+            self._wake.set()
+        if run.dialer.status is not CampaignStatus.RUNNING or capped is not None:
+            return
+        if run.row_id is not None and self.sessions is not None and free:
+            with self.sessions() as db:  # do-not-call as of this moment
+                self._refresh_dnc(db)
         state = PacingState(
             now=now,
             free_agents=len(free),
@@ -196,7 +581,7 @@ class OutboundGateway:
             ringing_elapsed=[now - s for s in run.ringing.values()],
         )
         events = run.dialer.place_dials(now, state)
-        self.runtime.record_events(events)
+        self._commit(run, events)
         for item in events:
             if isinstance(item, DialPlaced):
                 run.ringing[item.dial_id] = now
@@ -204,45 +589,56 @@ class OutboundGateway:
                 self._spawn(self._dial(run, item))
 
     # ================================================================ one dial
-    async def _dial(self, run: CampaignRun, placed: DialPlaced) -> None:
-        campaign = run.dialer.campaign
+    async def _invite(self, dial_id: str, number: str) -> tuple[Call | None, RtpEndpoint]:
         leg = RtpEndpoint(host=self.voice.media_host, payload_type=0)
         await leg.start()
         offer = build_sdp(self.voice.media_host, leg.port, [0, 8])
         self.stats["dials"] += 1
-        leg.on_packet = lambda _packet: self._early_media(placed.dial_id, leg)
+        leg.on_packet = lambda _packet: self._early_media(dial_id, leg)
         try:
             call = await self.endpoint.invite(
-                self.trunk.uri(placed.number),
+                self.trunk.uri(number),
                 offer,
                 from_user=self.trunk.caller_id,
                 credentials=self.trunk.credentials,
             )
         except Exception:
-            log.exception("dial %s could not be placed", placed.dial_id)
+            log.exception("dial %s could not be placed", dial_id)
             leg.close()
-            self._result(run, placed.dial_id, DialOutcome.FAILED)
-            return
+            return None, leg
+        return call, leg
+
+    async def _ring(self, call: Call, leg: RtpEndpoint, ring_timeout_s: float) -> DialOutcome:
+        """Wait for the answer; the outcome (the leg is closed unless answered)."""
         try:
-            await asyncio.wait_for(asyncio.shield(call.answered), campaign.ring_timeout_s)
+            await asyncio.wait_for(asyncio.shield(call.answered), ring_timeout_s)
         except TimeoutError:
             if call.state is not CallState.ENDED:
                 call.cancel()
             leg.close()
-            self._result(run, placed.dial_id, DialOutcome.NO_ANSWER)
-            return
+            return DialOutcome.NO_ANSWER
         except Exception:
             leg.close()
-            self._result(run, placed.dial_id, classify(call.final_status, call.end_reason))
-            return
+            return classify(call.final_status, call.end_reason)
         leg.on_packet = None
         self.stats["answered"] += 1
         remote = call.remote_sdp
         if remote is not None:
             leg.payload_type = remote.codec
             leg.set_remote((remote.address, remote.port))
+        return DialOutcome.ANSWERED
+
+    async def _dial(self, run: CampaignRun, placed: DialPlaced) -> None:
+        campaign = run.dialer.campaign
+        call, leg = await self._invite(placed.dial_id, placed.number)
+        if call is None:
+            self._result(run, placed.dial_id, DialOutcome.FAILED)
+            return
+        outcome = await self._ring(call, leg, campaign.ring_timeout_s)
+        self._result(run, placed.dial_id, outcome)
+        if outcome is not DialOutcome.ANSWERED:
+            return
         now = self.runtime.clock.now()
-        self._result(run, placed.dial_id, DialOutcome.ANSWERED)
         free = self._free_agents(run)
         if free:
             self._connect(run, placed.dial_id, call, leg, free[0], now)
@@ -265,7 +661,7 @@ class OutboundGateway:
         if outcome is not DialOutcome.ANSWERED:
             run.dial_records.pop(dial_id, None)
         events = run.dialer.dial_result(dial_id, outcome, self.runtime.clock.now())
-        self.runtime.record_events(events)
+        self._commit(run, events)
         self._wake.set()
 
     def _connect(
@@ -297,15 +693,17 @@ class OutboundGateway:
             log.warning("could not connect %s to %s: %s", contact.id, agent_id, err)
             return
         event = run.dialer.connected(dial_id, record_id, agent_id, now - answered_at, now)
-        self.runtime.record_events([event])
+        self._commit(run, [event])
         run.busy_since[agent_id] = now
+        if dial_id in run.attempts:
+            run.awaiting[record_id] = run.attempts[dial_id]
 
     async def _abandon(
         self, run: CampaignRun, placed: DialPlaced, call: Call, leg: RtpEndpoint
     ) -> None:
         run.dial_records.pop(placed.dial_id, None)
         events = run.dialer.abandoned(placed.dial_id, placed.record_id, self.runtime.clock.now())
-        self.runtime.record_events(events)
+        self._commit(run, events)
         try:
             audio = await self.voice.prompts.get_async(run.recorded_message, "ja")
             leg.play(audio)
@@ -317,15 +715,185 @@ class OutboundGateway:
             call.hangup()
             leg.close()
 
+    # ================================================================ preview dials
+    def agent_not_ready(self, agent_id: str, campaign: str) -> str | None:
+        """Why ``agent_id`` cannot take a preview dial for ``campaign`` now (None: ready)."""
+        agent = self.runtime.engine.agents.get(agent_id)
+        if agent is None:
+            return f"agent {agent_id} is not in the center"
+        if agent_id in self._preview_agents:
+            return f"agent {agent_id} is already dialling"
+        if agent.state is AgentState.AVAILABLE:
+            return None
+        if agent.state is AgentState.RESERVED and agent.offer is None:
+            return None
+        return f"agent {agent_id} is {agent.state.value.lower()}, not available"
+
+    def place_preview(self, dial: PreviewDial) -> None:
+        """Place ``dial`` from the agent's seat (callable from any thread: the API's)."""
+        loop = self._loop
+        if loop is None:
+            raise RuntimeError("the outbound gateway is not running")
+        self._preview_agents.add(dial.agent_id)  # held from now: blending leaves the seat
+        loop.call_soon_threadsafe(lambda: self._spawn(self._preview(dial)))
+
+    async def _preview(self, dial: PreviewDial) -> None:
+        self.stats["previews"] += 1
+        dial_id = f"{dial.campaign}-a{dial.attempt_id}"
+        tenant = self.tenant or ""
+        now = self.runtime.clock.now()
+        self.runtime.record_events(
+            [
+                DialPlaced(
+                    at=now, dial_id=dial_id, campaign=dial.campaign, tenant=tenant,
+                    record_id=dial.record, number=dial.number, attempt=0, agent_id=dial.agent_id,
+                )
+            ]
+        )  # fmt: skip
+        try:
+            if not self._seat(dial):
+                self._preview_result(dial, dial_id, DialOutcome.FAILED, now, "agent not available")
+                return
+            call, leg = await self._invite(dial_id, dial.number)
+            if call is None:
+                self._preview_result(dial, dial_id, DialOutcome.FAILED, now, "trunk failure")
+                self._give_back(dial.agent_id)
+                return
+            outcome = await self._ring(call, leg, dial.ring_timeout_s)
+            self._preview_result(dial, dial_id, outcome, now)
+            if outcome is not DialOutcome.ANSWERED:
+                self._give_back(dial.agent_id)
+                return
+            self._bridge_preview(dial, dial_id, call, leg)
+        finally:
+            self._preview_agents.discard(dial.agent_id)
+            self._wake.set()
+
+    def _seat(self, dial: PreviewDial) -> bool:
+        """Reserve the agent's seat for the campaign (moved from another campaign's hold)."""
+        agent = self.runtime.engine.agents.get(dial.agent_id)
+        if agent is None:
+            return False
+        try:
+            if agent.state is AgentState.RESERVED and agent.campaign == dial.campaign:
+                return True
+            if agent.state is AgentState.RESERVED:
+                self.runtime.submit_now(rc.ReleaseAgent(dial.agent_id))
+            self.runtime.submit_now(rc.ReserveAgent(dial.agent_id, dial.campaign))
+        except RoutingError as err:
+            log.warning("preview dial %d: agent %s: %s", dial.attempt_id, dial.agent_id, err)
+            return False
+        return True
+
+    def _give_back(self, agent_id: str) -> None:
+        agent = self.runtime.engine.agents.get(agent_id)
+        if agent is not None and agent.state is AgentState.RESERVED and agent.offer is None:
+            with contextlib.suppress(RoutingError):
+                self.runtime.submit_now(rc.ReleaseAgent(agent_id))
+
+    def _bridge_preview(
+        self, dial: PreviewDial, dial_id: str, call: Call, leg: RtpEndpoint
+    ) -> None:
+        now = self.runtime.clock.now()
+        contact = Contact(
+            id=f"{dial_id}-c",
+            channel=Channel.VOICE,
+            direction=Direction.OUTBOUND,
+            tenant=self.tenant or "",
+            created_at=now,
+            to_address=dial.number,
+            attributes={
+                "campaign": dial.campaign,
+                "record": dial.record,
+                "attempt": str(dial.attempt_id),
+            },
+        )
+        self.voice.adopt(contact, call, leg)
+        try:
+            self.runtime.submit_now(rc.ConnectContact(contact, dial.agent_id, dial.queue))
+        except RoutingError as err:
+            log.warning("preview dial %d: could not connect %s: %s", dial.attempt_id,
+                        dial.agent_id, err)  # fmt: skip
+            call.hangup()
+            self._give_back(dial.agent_id)
+            return
+        self.runtime.record_events(
+            [
+                dev.OutboundConnected(
+                    at=now, dial_id=dial_id, campaign=dial.campaign, record_id=dial.record,
+                    agent_id=dial.agent_id, wait_s=0.0,
+                )
+            ]
+        )  # fmt: skip
+        self._store_preview(dial.attempt_id, lambda attempt: setattr(attempt, "connected", True))
+
+    def _preview_result(
+        self, dial: PreviewDial, dial_id: str, outcome: DialOutcome, placed_at: float,
+        note: str = "",
+    ) -> None:  # fmt: skip
+        now = self.runtime.clock.now()
+        ring_s = max(0.0, now - placed_at)
+        self.runtime.record_events(
+            [
+                dev.DialResulted(
+                    at=now, dial_id=dial_id, campaign=dial.campaign, record_id=dial.record,
+                    outcome=outcome, ring_s=ring_s,
+                )
+            ]
+        )  # fmt: skip
+        log.info("preview dial %d to %s by %s: %s%s", dial.attempt_id, dial.number,
+                 dial.agent_id, outcome.value, f" ({note})" if note else "")  # fmt: skip
+
+        def store(db: Session) -> None:
+            attempt = db.get(DialAttemptRow, dial.attempt_id)
+            if attempt is None or attempt.outcome is not None:
+                return  # gone, or the agent reported the result first
+            apply_dial_result(db, attempt, outcome.value, ring_s, now)
+            if note:
+                attempt.notes = note
+
+        self._with_db(store)
+
+    def _store_preview(self, attempt_id: int, change: Callable[[DialAttemptRow], Any]) -> None:
+        def store(db: Session) -> None:
+            attempt = db.get(DialAttemptRow, attempt_id)
+            if attempt is not None:
+                change(attempt)
+
+        self._with_db(store)
+
+    def _with_db(self, work: Callable[[Session], None]) -> None:
+        if self.sessions is None:
+            return
+        try:
+            with self.sessions() as db:
+                work(db)
+                db.commit()
+        except Exception:
+            log.exception("outbound gateway: could not store a preview dial")
+
     # ================================================================ events
     def _on_event(self, event_id: int, event: Event) -> None:
         del event_id
-        if isinstance(event, rev.ContactWrappedUp | rev.AgentStateChanged | rev.AgentReleased):
+        self.floor.apply(event)
+        if isinstance(event, rev.ContactEnded):
+            for run in self.campaigns.values():
+                dial = run.contact_dials.get(event.contact_id)
+                if dial is not None and event.agent_id is not None:
+                    ended = run.dialer.call_ended(
+                        dial[0], dial[1], event.agent_id, event.talk_s, event.at
+                    )
+                    self._commit(run, [ended])
+        if isinstance(
+            event,
+            rev.ContactWrappedUp | rev.AgentStateChanged | rev.AgentReleased | rev.ContactQueued,
+        ):
             for run in self.campaigns.values():
                 if (
                     isinstance(event, rev.ContactWrappedUp)
                     and event.contact_id in run.contact_dials
                 ):
+                    run.contact_dials.pop(event.contact_id)
                     started = run.busy_since.pop(event.agent_id, None)
                     if started is not None:
                         run.dialer.handled(event.at - started)
@@ -348,13 +916,16 @@ def start_campaigns(
     voice: VoiceGateway,
     specs: list[CampaignSpec],
 ) -> list[tuple[OutboundGateway, asyncio.Task[None]]]:
-    """One gateway per tenant with campaigns, over that tenant's trunk, already pacing."""
+    """One gateway per tenant with campaigns, over that tenant's trunk, already pacing, with
+    the campaigns held in memory only (no database: tests and embedded use)."""
     gateways: list[tuple[OutboundGateway, asyncio.Task[None]]] = []
     for tenant in runtime.config.tenants:
         mine = [s for s in specs if s.campaign.tenant == tenant.id]
         if not mine:
             continue
-        gateway = OutboundGateway(runtime, endpoint, voice, Trunk.from_config(tenant))
+        gateway = OutboundGateway(
+            runtime, endpoint, voice, Trunk.from_config(tenant), tenant=tenant.id
+        )
         dnc = DoNotCallRegistry()  # tenant-wide: a refusal holds for every campaign (Art. 17)
         for number in {n for spec in mine for n in spec.do_not_call}:
             dnc.add(DncEntry(number, tenant.id, reason="campaign file"))
@@ -370,3 +941,79 @@ def start_campaigns(
         task = asyncio.get_running_loop().create_task(gateway.run())
         gateways.append((gateway, task))
     return gateways
+
+
+def start_gateways(
+    runtime: CenterRuntime,
+    endpoint: SipEndpoint,
+    voice: VoiceGateway,
+    sessions: sessionmaker[Session],
+    blending: BlendingRules | None = None,
+) -> list[tuple[OutboundGateway, asyncio.Task[None]]]:
+    """One gateway per tenant with a trunk, running the tenant's stored campaigns (read at
+    once, then every second) and placing its agents' preview dials."""
+    gateways: list[tuple[OutboundGateway, asyncio.Task[None]]] = []
+    for tenant in runtime.config.tenants:
+        if tenant.trunk is None:
+            continue
+        try:
+            trunk = Trunk.from_config(tenant)
+        except KeyError as err:
+            log.error("tenant %s: trunk password variable %s is not set; no outbound calls",
+                      tenant.id, err)  # fmt: skip
+            continue
+        gateway = OutboundGateway(
+            runtime, endpoint, voice, trunk, tenant=tenant.id, sessions=sessions,
+            blending=blending,
+        )  # fmt: skip
+        gateway.sync()
+        task = asyncio.get_running_loop().create_task(gateway.run())
+        gateways.append((gateway, task))
+    return gateways
+
+
+def import_campaign_specs(
+    sessions: sessionmaker[Session], specs: Iterable[CampaignSpec], now: float
+) -> None:
+    """Store the campaigns of a campaign file (``serve --campaigns FILE``) in the outbound
+    tables, where the gateways read them: each campaign created or updated (running), its list
+    records added (numbers already listed are kept with their history), its do-not-call
+    numbers put on the tenant's list. One transaction."""
+    from madoguchi.store.campaigns import add_dnc, import_records, save_campaign
+
+    with sessions() as db:
+        for spec in specs:
+            campaign = spec.campaign
+            rules = _rules_of(campaign)
+            rules["agents"] = list(spec.agents)
+            rules["recorded_message"] = spec.recorded_message
+            row = save_campaign(db, campaign, rules, now)
+            import_records(db, row, list(spec.records), now)
+            for number in spec.do_not_call:
+                add_dnc(db, campaign.tenant, number, now, reason="campaign file")
+        db.commit()
+
+
+def _rules_of(campaign: Campaign) -> dict[str, Any]:
+    """The stored ``rules`` of a core campaign (the calling window as one daily span)."""
+    spans = [day[0] for day in campaign.calling_window if day]
+    rules: dict[str, Any] = {
+        "max_attempts": campaign.max_attempts,
+        "priority": campaign.priority,
+        "daily_cap": campaign.daily_cap,
+        "daily_connect_cap": campaign.daily_connect_cap,
+        "timezone": campaign.timezone,
+        "target_abandon": campaign.target_abandon,
+        "ring_timeout_s": campaign.ring_timeout_s,
+        "connect_rule_s": campaign.connect_rule_s,
+        "holidays_closed": campaign.national_holidays_closed,
+        "window_days": [i for i, day in enumerate(campaign.calling_window) if day],
+    }
+    if spans:
+        rules["window_start"] = _clock(spans[0].start)
+        rules["window_end"] = _clock(spans[0].end)
+    return rules
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"

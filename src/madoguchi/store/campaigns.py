@@ -17,6 +17,7 @@ tests and the in-memory development server. Every row carries its tenant; number
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    or_,
     select,
 )
 from sqlalchemy.engine import Engine
@@ -70,7 +72,8 @@ class CampaignRow(Base):
     script: Mapped[str | None] = mapped_column(Text, nullable=True)
     dispositions: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
     rules: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
-    """max_attempts, priority, daily_cap, timezone, target_abandon, ring_timeout_s."""
+    """max_attempts, priority, daily_cap, daily_connect_cap, timezone, target_abandon,
+    ring_timeout_s, connect_rule_s, calling window, agents, recorded_message."""
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -207,7 +210,16 @@ def core_campaign(row: CampaignRow) -> Campaign:
     rules = row.rules or {}
     extra: dict[str, Any] = {
         name: rules[name]
-        for name in ("max_attempts", "priority", "daily_cap", "timezone", "target_abandon")
+        for name in (
+            "max_attempts",
+            "priority",
+            "daily_cap",
+            "daily_connect_cap",
+            "timezone",
+            "target_abandon",
+            "ring_timeout_s",
+            "connect_rule_s",
+        )
         if name in rules
     }
     if "window_start" in rules or "window_days" in rules:
@@ -490,3 +502,225 @@ def list_size(db: Session, campaign: CampaignRow) -> int:
     return len(
         list(db.scalars(select(ListRecordRow.id).where(ListRecordRow.campaign_id == campaign.id)))
     )
+
+
+# -- what the running server's outbound gateway reads and writes ---------------------------
+
+
+def campaign_agents(row: CampaignRow) -> tuple[str, ...]:
+    """The agents named to work the campaign (``rules.agents``; empty: not named)."""
+    return tuple(str(a) for a in (row.rules or {}).get("agents") or ())
+
+
+def day_start(now: float, timezone: str) -> float:
+    """Epoch seconds of the local midnight that starts ``now``'s day in ``timezone``."""
+    from zoneinfo import ZoneInfo
+
+    local = datetime.fromtimestamp(now, ZoneInfo(timezone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+
+
+def today_counts(db: Session, campaign: CampaignRow, now: float) -> tuple[int, int]:
+    """(dials placed, callees connected) today in the campaign's time zone (blocked dials
+    are not dials)."""
+    from sqlalchemy import func
+
+    start = stamp(day_start(now, core_campaign(campaign).timezone))
+    base = (
+        select(func.count())
+        .select_from(DialAttemptRow)
+        .where(
+            DialAttemptRow.campaign_id == campaign.id,
+            DialAttemptRow.placed_at >= start,
+            or_(DialAttemptRow.outcome.is_(None), DialAttemptRow.outcome != "blocked"),
+        )
+    )
+    dials = db.scalar(base) or 0
+    connects = db.scalar(base.where(DialAttemptRow.connected.is_(True))) or 0
+    return int(dials), int(connects)
+
+
+def apply_dial_result(
+    db: Session, attempt: DialAttemptRow, outcome: str, ring_s: float, now: float
+) -> None:
+    """Store how a dial ended ringing and apply the campaign's retry rules to its record
+    (answered: the record waits for the disposition)."""
+    from madoguchi.core.dialer import DialOutcome
+
+    result = DialOutcome(outcome)
+    campaign = db.get(CampaignRow, attempt.campaign_id)
+    record = db.get(ListRecordRow, attempt.record_id) if attempt.record_id else None
+    attempt.outcome = result.value
+    attempt.ring_s = ring_s
+    if record is None or campaign is None:
+        return
+    record.last_outcome = result.value
+    if result is DialOutcome.ANSWERED:
+        return
+    rules = core_campaign(campaign)
+    delay = rules.retry_delay(result)
+    if delay is None:
+        record.closed = result.value
+    elif record.attempts >= rules.max_attempts:
+        record.closed = "max_attempts"
+    else:
+        record.next_attempt_at = stamp(now + delay)
+
+
+def open_records(db: Session, campaign: CampaignRow, after: int = 0) -> list[ListRecordRow]:
+    """The campaign's records not closed, with a row id above ``after`` (the ones a running
+    dialer has not loaded yet), in id order."""
+    return list(
+        db.scalars(
+            select(ListRecordRow)
+            .where(
+                ListRecordRow.campaign_id == campaign.id,
+                ListRecordRow.closed.is_(None),
+                ListRecordRow.id > after,
+            )
+            .order_by(ListRecordRow.id)
+        )
+    )
+
+
+def store_dialer_events(
+    db: Session, campaign: CampaignRow, events: Iterable[Event], attempts: dict[str, int]
+) -> list[DialAttemptRow]:
+    """Write what a running dialer's events say into the tables: a ``DialPlaced`` becomes an
+    attempt (``attempts`` maps the dial id to its row id from then on), a ``DialBlocked`` a
+    block-log row, results, connects, abandons, retries and closings update the attempt and
+    the record. Returns the block-log rows added. The caller commits."""
+    from madoguchi.core.dialer import events as ev
+
+    by_key: dict[str, ListRecordRow | None] = {}
+
+    def record(key: str) -> ListRecordRow | None:
+        if key not in by_key:
+            by_key[key] = db.scalar(
+                select(ListRecordRow).where(
+                    ListRecordRow.campaign_id == campaign.id, ListRecordRow.key == key
+                )
+            )
+        return by_key[key]
+
+    blocks: list[DialAttemptRow] = []
+    for item in events:
+        if isinstance(item, ev.DialPlaced):
+            row = record(item.record_id)
+            if row is not None:
+                row.attempts = item.attempt
+                row.next_attempt_at = None
+            attempt = DialAttemptRow(
+                tenant=campaign.tenant,
+                campaign_id=campaign.id,
+                record_id=row.id if row is not None else None,
+                number=item.number,
+                attempt=item.attempt,
+                agent_id=item.agent_id,
+                placed_at=stamp(item.at),
+                connected=False,
+                notes="",
+            )
+            db.add(attempt)
+            db.flush()
+            attempts[item.dial_id] = attempt.id
+            for callback in db.scalars(
+                select(CallbackRow).where(
+                    CallbackRow.record_id == attempt.record_id, CallbackRow.done.is_(False)
+                )
+            ):
+                callback.done = True  # this dial is the call the callback promised
+        elif isinstance(item, ev.DialBlocked):
+            row = record(item.record_id)
+            if row is not None and item.reason not in (
+                "outside_window",
+                "daily_cap",
+                "daily_connect_cap",
+            ):
+                row.closed = item.reason
+            blocks.append(log_block(db, campaign, item.number, item.reason, item.at, record=row))
+        elif isinstance(item, ev.DialResulted):
+            found = db.get(DialAttemptRow, attempts.get(item.dial_id, 0))
+            if found is not None:
+                found.outcome = item.outcome.value
+                found.ring_s = item.ring_s
+            row = record(item.record_id)
+            if row is not None:
+                row.last_outcome = item.outcome.value
+        elif isinstance(item, ev.OutboundConnected):
+            found = db.get(DialAttemptRow, attempts.get(item.dial_id, 0))
+            if found is not None:
+                found.connected = True
+                found.agent_id = item.agent_id
+        elif isinstance(item, ev.OutboundAbandoned):
+            found = db.get(DialAttemptRow, attempts.get(item.dial_id, 0))
+            if found is not None:
+                found.notes = "abandoned: no agent within the connect rule (message played)"
+        elif isinstance(item, ev.OutboundCallEnded):
+            found = db.get(DialAttemptRow, attempts.get(item.dial_id, 0))
+            if found is not None:
+                found.talk_s = item.talk_s
+                found.ended_at = stamp(item.at)
+        elif isinstance(item, ev.AttemptScheduled):
+            row = record(item.record_id)
+            if row is not None:
+                row.next_attempt_at = stamp(item.due)
+        elif isinstance(item, ev.RecordClosed):
+            row = record(item.record_id)
+            if row is not None:
+                row.closed = item.reason
+    db.flush()
+    return blocks
+
+
+def new_dnc_entries(db: Session, tenant: str, after: int) -> list[DncEntryRow]:
+    """The tenant's do-not-call entries with a row id above ``after`` (entries are only ever
+    added), in id order."""
+    return list(
+        db.scalars(
+            select(DncEntryRow)
+            .where(DncEntryRow.tenant == tenant, DncEntryRow.id > after)
+            .order_by(DncEntryRow.id)
+        )
+    )
+
+
+def pending_callbacks(db: Session, campaign: CampaignRow, after: int) -> list[CallbackRow]:
+    """Callbacks of the campaign not yet done, with a row id above ``after``."""
+    return list(
+        db.scalars(
+            select(CallbackRow)
+            .where(
+                CallbackRow.campaign_id == campaign.id,
+                CallbackRow.done.is_(False),
+                CallbackRow.id > after,
+            )
+            .order_by(CallbackRow.id)
+        )
+    )
+
+
+def save_campaign(
+    db: Session, campaign: Campaign, rules: dict[str, Any], now: float
+) -> CampaignRow:
+    """Create or update the tenant's campaign ``campaign.id`` from a core campaign (the
+    ``serve --campaigns FILE`` import); its status becomes the campaign's."""
+    row = find_campaign(db, campaign.tenant, campaign.id)
+    if row is None:
+        row = CampaignRow(
+            tenant=campaign.tenant,
+            key=campaign.id,
+            created_at=stamp(now),
+            dispositions=list(campaign.dispositions),
+        )
+        db.add(row)
+    row.name = campaign.name
+    row.type = campaign.type.value
+    row.mode = campaign.mode.value
+    row.queue = campaign.queue
+    row.script = campaign.script
+    row.rules = dict(rules)
+    row.status = campaign.status.value
+    row.updated_at = stamp(now)
+    db.flush()
+    return row

@@ -60,6 +60,8 @@ class TeamBlending:
     campaign: str
     queues: tuple[str, ...] = ()
     """Inbound queues whose demand the team answers."""
+    agents: frozenset[str] | None = None
+    """The team's agents the campaign may hold (None: all of them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +164,10 @@ class BlendingPolicy:
         available = [
             a
             for a in staffed
-            if a.state is AgentState.AVAILABLE and a.campaign is None and _may_dial(a, team)
+            if a.state is AgentState.AVAILABLE
+            and a.campaign is None
+            and _may_dial(a, team)
+            and (team.agents is None or a.id in team.agents)
         ]
         available.sort(key=lambda a: a.since)  # longest idle first
         if team.work_mode is WorkMode.INBOUND:

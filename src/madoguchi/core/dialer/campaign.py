@@ -101,7 +101,9 @@ class Campaign:
     retry_delay_s: tuple[tuple[DialOutcome, float], ...] = field(default_factory=_default_retry)
     priority: int = 0
     daily_cap: int | None = None
-    """Most dials a day; None for no cap."""
+    """Most dials a day (in the campaign's time zone); None for no cap."""
+    daily_connect_cap: int | None = None
+    """Most callees connected to an agent a day; None for no cap."""
     target_abandon: float = 0.03
     connect_rule_s: float = 2.0
     """An answered callee must reach an agent within this, or hears the recorded message."""

@@ -66,7 +66,8 @@ class Dialer:
         self._dials: dict[str, tuple[str, float]] = {}
         """dial id -> (record id, placed at)"""
         self._dial_seq = itertools.count(1)
-        self._dials_today: tuple[date | None, int] = (None, 0)
+        self._today: tuple[date | None, int, int] = (None, 0, 0)
+        """(local day, dials placed that day, callees connected that day)"""
         self.add_records(records)
 
     # -- list ----------------------------------------------------------------------------
@@ -127,9 +128,41 @@ class Dialer:
 
     # -- dialling ------------------------------------------------------------------------
 
+    # -- daily caps -----------------------------------------------------------------------
+
+    def _day(self, now: float) -> date:
+        return local_datetime(now, self.campaign.timezone).date()
+
+    def today(self, now: float) -> tuple[int, int]:
+        """(dials placed, callees connected) on ``now``'s day in the campaign's time zone."""
+        day, dials, connects = self._today
+        return (dials, connects) if day == self._day(now) else (0, 0)
+
+    def set_today(self, now: float, dials: int, connects: int) -> None:
+        """Seed the day's counts (a dialer loaded from storage mid-day)."""
+        self._today = (self._day(now), dials, connects)
+
+    def cap_reached(self, now: float) -> str | None:
+        """``daily_cap`` or ``daily_connect_cap`` when today's count has reached the campaign's
+        cap (nothing more is dialled until the next local day), else None."""
+        dials, connects = self.today(now)
+        campaign = self.campaign
+        if campaign.daily_cap is not None and dials >= campaign.daily_cap:
+            return "daily_cap"
+        if campaign.daily_connect_cap is not None and connects >= campaign.daily_connect_cap:
+            return "daily_connect_cap"
+        return None
+
+    def _count(self, now: float, dials: int = 0, connects: int = 0) -> None:
+        done_dials, done_connects = self.today(now)
+        self._today = (self._day(now), done_dials + dials, done_connects + connects)
+
+    # -- dialling ------------------------------------------------------------------------
+
     def place_dials(self, now: float, state: PacingState) -> list[Event]:
-        """Ask the pacer how many dials are wanted and place them (checked one by one)."""
-        if self.status is not CampaignStatus.RUNNING:
+        """Ask the pacer how many dials are wanted and place them (checked one by one).
+        Nothing is taken from the list while a daily cap is reached (:meth:`cap_reached`)."""
+        if self.status is not CampaignStatus.RUNNING or self.cap_reached(now) is not None:
             return []
         wanted = self.pacer.dials_wanted(state)
         events: list[Event] = []
@@ -171,7 +204,7 @@ class Dialer:
         campaign = self.campaign
         reason = self._block_reason(record, now)
         if reason is not None:
-            if reason in {"outside_window", "daily_cap"}:
+            if reason in {"outside_window", "daily_cap", "daily_connect_cap"}:
                 # not the record's fault: try again later
                 heapq.heappush(self._retries, (now + 15 * 60.0, next(self._seq), record.id))
             else:
@@ -188,9 +221,7 @@ class Dialer:
         record.callback_at = None
         dial_id = f"{campaign.id}-d{next(self._dial_seq)}"
         self._dials[dial_id] = (record.id, now)
-        day = local_datetime(now, campaign.timezone).date()
-        today, count = self._dials_today
-        self._dials_today = (day, (count if today == day else 0) + 1)
+        self._count(now, dials=1)
         return DialPlaced(
             at=now,
             dial_id=dial_id,
@@ -212,14 +243,7 @@ class Dialer:
             return "max_attempts"
         if not self.in_window(record, now):
             return "outside_window"
-        if campaign.daily_cap is not None:
-            today, count = self._dials_today
-            if (
-                today == local_datetime(now, campaign.timezone).date()
-                and count >= campaign.daily_cap
-            ):
-                return "daily_cap"
-        return None
+        return self.cap_reached(now)
 
     # -- results -------------------------------------------------------------------------
 
@@ -270,8 +294,10 @@ class Dialer:
     def connected(
         self, dial_id: str, record_id: str, agent_id: str, wait_s: float, now: float
     ) -> Event:
-        """An answered callee reached ``agent_id`` after ``wait_s``."""
+        """An answered callee reached ``agent_id`` after ``wait_s`` (counted for the daily
+        connect cap)."""
         self.pacer.observe_connect(abandoned=False)
+        self._count(now, connects=1)
         return OutboundConnected(
             at=now,
             dial_id=dial_id,
@@ -377,6 +403,28 @@ class Dialer:
                 RecordClosed(at=now, campaign=campaign.id, record_id=record_id, reason=code)
             )
         return events
+
+    def schedule_callback(self, record_id: str, due: float, agent_id: str | None = None) -> None:
+        """A callback promised outside this dialer (stored by the API): dial it at ``due``."""
+        record = self._record(record_id)
+        if record.closed is not None:
+            return
+        record.callback_at = due
+        record.callback_agent = agent_id
+        heapq.heappush(self._callbacks, (due, next(self._seq), record.id))
+
+    def requeue(self, record_id: str, due: float) -> None:
+        """Dial an answered record again from ``due`` (a retry stored by the API after a
+        disposition that neither closed it nor set a callback)."""
+        record = self._record(record_id)
+        if record.closed is not None:
+            return
+        record.next_attempt_at = due
+        heapq.heappush(self._retries, (due, next(self._seq), record.id))
+
+    def close_record(self, record_id: str, reason: str) -> None:
+        """A record closed outside this dialer (a disposition stored by the API)."""
+        self._record(record_id).closed = reason
 
     def _record(self, record_id: str) -> ListRecord:
         try:

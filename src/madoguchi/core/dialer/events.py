@@ -30,7 +30,7 @@ class DialBlocked(Event):
     record_id: str
     number: str
     reason: str
-    """do_not_call, outside_window, invalid_number, max_attempts, daily_cap."""
+    """do_not_call, outside_window, invalid_number, max_attempts, daily_cap, daily_connect_cap."""
 
 
 @event

@@ -72,6 +72,24 @@ class BlendingFloor:
         self._acw: dict[str, float] = {}
         self._contact_queue: dict[str, str] = {}
 
+    def seed_agent(
+        self,
+        agent_id: str,
+        state: AgentState,
+        since: float,
+        work_mode: WorkMode,
+        campaign: str | None = None,
+    ) -> None:
+        """Set an agent as found in a running engine (a floor started after the agents
+        logged in); later events fold on top."""
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            return
+        agent.state = state
+        agent.since = since
+        agent.work_mode = work_mode
+        agent.campaign = campaign
+
     # -- folding ---------------------------------------------------------------------------
 
     def apply(self, event: Event) -> None:
