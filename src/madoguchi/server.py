@@ -23,7 +23,7 @@ from madoguchi.core.config_loader import parse_center
 from madoguchi.core.flows.registry import FlowRegistry
 from madoguchi.runtime import CenterRuntime, SystemClock
 from madoguchi.runtime.campaign_file import load_campaign_file
-from madoguchi.runtime.outbound import OutboundGateway, start_campaigns
+from madoguchi.runtime.outbound import OutboundGateway, import_campaign_specs, start_gateways
 from madoguchi.runtime.voice import VoiceGateway
 from madoguchi.samples import load_sample_center
 from madoguchi.store import EventStore, open_store
@@ -128,7 +128,13 @@ class CenterServer:
             else []
         )
         self.outbound: list[tuple[OutboundGateway, asyncio.Task[None]]] = []
-        """Running campaign gateways (one per tenant with campaigns) and their pacing tasks."""
+        """Running outbound gateways (one per tenant with a trunk) and their pacing tasks."""
+        self.crm_url = (
+            options.settings.database_url
+            if options.settings is not None
+            else f"sqlite+pysqlite:///{(options.data_dir / 'crm.sqlite3').resolve()}"
+        )
+        self.crm_engine: Any = None
         self.app: Any = None
         self._web: Any = None
         self._web_task: asyncio.Task[None] | None = None
@@ -142,12 +148,25 @@ class CenterServer:
         self.gateway.attach()
         await self.endpoint.start()
         log.info("SIP listening on %s:%d", self.options.sip_host, self.endpoint.port)
-        if self.campaigns:
-            self.outbound = start_campaigns(
-                self.runtime, self.endpoint, self.gateway, self.campaigns
-            )
+        self._start_outbound()
         if self.options.web:
             await self._start_web()
+
+    def _start_outbound(self) -> None:
+        """The database (CRM and outbound tables) is what the outbound gateways dial: a
+        campaign file is imported into it first."""
+        from sqlalchemy.orm import Session, sessionmaker
+
+        from madoguchi.store.campaigns import create_campaign_tables
+        from madoguchi.store.crm import create_crm_engine, create_crm_tables
+
+        self.crm_engine = create_crm_engine(self.crm_url)
+        create_crm_tables(self.crm_engine)
+        create_campaign_tables(self.crm_engine)
+        sessions = sessionmaker(self.crm_engine, class_=Session, expire_on_commit=False)
+        if self.campaigns:
+            import_campaign_specs(sessions, self.campaigns, self.runtime.clock.now())
+        self.outbound = start_gateways(self.runtime, self.endpoint, self.gateway, sessions)
 
     async def _start_web(self) -> None:
         import uvicorn
@@ -155,18 +174,18 @@ class CenterServer:
         from madoguchi.api.app import create_app
         from madoguchi.settings import Settings
 
-        settings = self.options.settings or Settings(
-            database_url=f"sqlite+pysqlite:///{(self.options.data_dir / 'crm.sqlite3').resolve()}"
-        )
+        settings = self.options.settings or Settings(database_url=self.crm_url)
         self.app = create_app(
             settings,
             self.runtime,
+            engine=self.crm_engine,
             create_tables=True,
             extras={
                 "status_checks": {"sip": self._sip_status},
                 "softphone": self.softphones,
                 "recordings_dir": self.options.data_dir / "recordings",
                 "center_file": self.options.config_file,
+                "outbound": {g.tenant: g for g, _task in self.outbound},
             },
         )
         config = uvicorn.Config(
@@ -210,3 +229,5 @@ class CenterServer:
         close = getattr(self.store, "close", None)
         if callable(close):
             close()
+        if self.crm_engine is not None:
+            self.crm_engine.dispose()
