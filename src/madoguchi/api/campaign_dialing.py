@@ -7,12 +7,20 @@ logged. The result (from telephony, or reported by the agent) applies the campai
 rules; the disposition goes through ``Dialer.disposition`` — ``refused`` puts the number on the
 tenant's do-not-call list for good (特定商取引法 Art. 17), ``callback`` schedules a callback,
 ``appointment`` records date, time and rep — and this module stores what its events say.
+
+When the server runs an outbound gateway for the tenant (a trunk in the center file), a dial
+is placed over the trunk from the agent's seat (:meth:`OutboundGateway.place_preview`): the
+callee answering is bridged to the agent, and the result is stored on the attempt, where the
+page reads it (``GET /attempts/{id}``). Without a gateway the agent reports the result. A
+campaign that has reached its daily cap of dials or connects refuses the dial (409
+``daily-cap-reached``, logged in the block log and the server log).
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Response
@@ -23,6 +31,7 @@ from sqlalchemy.orm import Session
 from madoguchi.api.auth import Caller
 from madoguchi.api.campaign_models import (
     BUILTIN_DISPOSITIONS,
+    AttemptOut,
     CallbackOut,
     CallbackRequest,
     DialOut,
@@ -43,13 +52,18 @@ from madoguchi.store.campaigns import (
     DialAttemptRow,
     ListRecordRow,
     add_dnc,
+    apply_dial_result,
     core_campaign,
     core_record,
     dnc_registry,
     find_campaign,
     log_block,
     stamp,
+    today_counts,
 )
+from madoguchi.store.crm import aware
+
+_log = logging.getLogger("madoguchi.outbound")
 
 router = APIRouter(prefix="/api/v1", tags=["campaigns"], responses=COMMON_RESPONSES)
 KeyPath = Annotated[str, PathParam(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
@@ -106,14 +120,24 @@ def _record_out(row: ListRecordRow) -> RecordOut:
     )
 
 
-def _dialer(db: Session, row: CampaignRow, records: list[ListRecordRow]) -> Dialer:
+def _dialer(
+    db: Session, row: CampaignRow, records: list[ListRecordRow], now: float | None = None
+) -> Dialer:
     numbers = {r.number for r in records}
-    return Dialer(
+    dialer = Dialer(
         core_campaign(row),
         ProgressivePacer(),
         dnc_registry(db, row.tenant, numbers),
         [core_record(r) for r in records],
     )
+    if now is not None:  # the day's dials and connects so far, for the daily caps
+        dialer.set_today(now, *today_counts(db, row, now))
+    return dialer
+
+
+def _gateway(ctx: Ctx, tenant: str) -> Any:
+    """The running outbound gateway of ``tenant`` (None: no trunk, the agent reports)."""
+    return (ctx.extras.get("outbound") or {}).get(tenant)
 
 
 @router.get(
@@ -196,22 +220,47 @@ def skip_record(key: KeyPath, record: KeyPath, caller: Caller, ctx: Ctx, db: Db)
 
 
 @router.post(
-    "/campaigns/{key}/records/{record}/dial", response_model=DialOut, summary="Dial a record"
+    "/campaigns/{key}/records/{record}/dial",
+    response_model=DialOut,
+    summary="Dial a record",
+    responses={409: {"description": "not running, daily cap reached, or agent not ready"}},
 )
 def dial_record(key: KeyPath, record: KeyPath, caller: Caller, ctx: Ctx, db: Db) -> DialOut:
-    """Checked at this moment (do-not-call, calling window, attempts): placed, or blocked and
-    logged. Telephony places the call; its result comes back on the attempt."""
+    """Checked at this moment (do-not-call, calling window, attempts, daily caps): placed, or
+    blocked and logged. With the tenant's trunk the server places the call from the agent's
+    seat and stores its result on the attempt; otherwise the agent reports it."""
     agent = _agent(caller)
     campaign = campaign_of(db, caller, key)
     if campaign.status != CampaignStatus.RUNNING.value:
         raise Conflict("the campaign is not running", error_id="campaign-not-running")
     row = _record(db, campaign, record)
+    gateway = _gateway(ctx, caller.tenant)
+    if gateway is not None:
+        not_ready = gateway.agent_not_ready(agent, campaign.key)
+        if not_ready is not None:
+            raise Conflict(f"cannot dial now: {not_ready}", error_id="agent-not-ready")
     now = _now(ctx)
-    placed = _dialer(db, campaign, [row]).dial_record(row.key, now, agent)
+    dialer = _dialer(db, campaign, [row], now)
+    placed = dialer.dial_record(row.key, now, agent)
     if isinstance(placed, ev.DialBlocked):
-        if placed.reason not in ("outside_window", "daily_cap"):
+        if placed.reason not in ("outside_window", "daily_cap", "daily_connect_cap"):
             row.closed = placed.reason
         logged = log_block(db, campaign, row.number, placed.reason, now, record=row, agent_id=agent)
+        if placed.reason in ("daily_cap", "daily_connect_cap"):
+            dials, connects = dialer.today(now)
+            rules = dialer.campaign
+            cap, done, what = (
+                (rules.daily_cap, dials, "dials")
+                if placed.reason == "daily_cap"
+                else (rules.daily_connect_cap, connects, "connects")
+            )
+            message = (
+                f"campaign {campaign.key} has reached its daily cap of {cap} {what} "
+                f"({done} today, {rules.timezone}); no more dials until tomorrow"
+            )
+            _log.warning("%s (dial by %s refused, attempt %d)", message, agent, logged.id)
+            db.commit()  # the block log keeps the refusal
+            raise Conflict(message, error_id="daily-cap-reached")
         return DialOut(
             attempt_id=logged.id, placed=False, number=row.number, blocked_reason=placed.reason
         )
@@ -235,7 +284,19 @@ def dial_record(key: KeyPath, record: KeyPath, caller: Caller, ctx: Ctx, db: Db)
     ):
         callback.done = True  # this dial is the call the callback promised
     db.flush()
-    return DialOut(attempt_id=attempt.id, placed=True, number=row.number)
+    if gateway is None:
+        return DialOut(attempt_id=attempt.id, placed=True, number=row.number)
+    db.commit()  # the gateway stores the result on this row
+    gateway.place_preview(
+        attempt_id=attempt.id,
+        campaign=campaign.key,
+        record=row.key,
+        number=row.number,
+        agent_id=agent,
+        queue=campaign.queue,
+        ring_timeout_s=dialer.campaign.ring_timeout_s,
+    )
+    return DialOut(attempt_id=attempt.id, placed=True, number=row.number, over_trunk=True)
 
 
 def _attempt(db: Session, caller: Principal, attempt_id: int) -> DialAttemptRow:
@@ -254,24 +315,31 @@ def dial_result(attempt_id: RowId, body: DialResult, caller: Caller, ctx: Ctx, d
     attempt = _attempt(db, caller, attempt_id)
     if attempt.outcome is not None:
         raise Conflict("the dial already has its result", error_id="attempt-resulted")
+    apply_dial_result(db, attempt, body.outcome.value, body.ring_s, _now(ctx))
+    attempt.connected = body.outcome is DialOutcome.ANSWERED and attempt.agent_id is not None
+    return DialOut(attempt_id=attempt.id, placed=True, number=attempt.number)
+
+
+@router.get("/attempts/{attempt_id}", response_model=AttemptOut, summary="A dial attempt")
+def get_attempt(attempt_id: RowId, caller: Caller, db: Db) -> AttemptOut:
+    """How the dial ended ringing (``outcome`` null while it rings) and whether the callee
+    reached the agent: the page polls this after a dial placed over the trunk."""
+    attempt = _attempt(db, caller, attempt_id)
     campaign = db.get(CampaignRow, attempt.campaign_id)
     record = db.get(ListRecordRow, attempt.record_id) if attempt.record_id else None
-    now = _now(ctx)
-    attempt.outcome = body.outcome.value
-    attempt.ring_s = body.ring_s
-    attempt.connected = body.outcome is DialOutcome.ANSWERED and attempt.agent_id is not None
-    if record is not None and campaign is not None:
-        record.last_outcome = body.outcome.value
-        if body.outcome is not DialOutcome.ANSWERED:
-            rules = core_campaign(campaign)
-            delay = rules.retry_delay(body.outcome)
-            if delay is None:
-                record.closed = body.outcome.value
-            elif record.attempts >= rules.max_attempts:
-                record.closed = "max_attempts"
-            else:
-                record.next_attempt_at = stamp(now + delay)
-    return DialOut(attempt_id=attempt.id, placed=True, number=attempt.number)
+    return AttemptOut(
+        attempt_id=attempt.id,
+        campaign=campaign.key if campaign is not None else "",
+        record=record.key if record is not None else None,
+        number=attempt.number,
+        agent_id=attempt.agent_id,
+        placed_at=aware(attempt.placed_at),
+        outcome=DialOutcome(attempt.outcome) if attempt.outcome else None,
+        ring_s=attempt.ring_s,
+        connected=attempt.connected,
+        disposition=attempt.disposition,
+        notes=attempt.notes,
+    )
 
 
 def _apply(

@@ -47,6 +47,7 @@ CampaignKey = Annotated[str, Field(min_length=1, max_length=64, pattern=_KEY.pat
 Code = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_code)]
 TimeZoneName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_timezone)]
 ShortText = Annotated[str, Field(max_length=200)]
+AgentId = Annotated[str, Field(min_length=1, max_length=64)]
 ClockTime = Annotated[str, Field(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")]
 
 
@@ -58,6 +59,18 @@ class CampaignRules(BaseModel):
     max_attempts: int = Field(default=5, ge=1, le=50)
     priority: int = Field(default=0, ge=-100, le=100)
     daily_cap: int | None = Field(default=None, ge=1, le=1_000_000)
+    """Most dials a day (local day in ``timezone``); further dials are refused (409)."""
+    daily_connect_cap: int | None = Field(default=None, ge=1, le=1_000_000)
+    """Most callees connected to an agent a day; then dialling stops for the day."""
+    ring_timeout_s: float = Field(default=30.0, ge=5.0, le=120.0, allow_inf_nan=False)
+    """Seconds an unanswered dial rings before it counts as no answer."""
+    connect_rule_s: float = Field(default=2.0, ge=0.5, le=10.0, allow_inf_nan=False)
+    """Seconds an answered callee may wait for an agent (then the recorded message)."""
+    agents: Annotated[list[AgentId], Field(max_length=500)] = []
+    """Agents who work a progressive or predictive campaign (empty: the tenant's agents who
+    may dial and hold the queue's skills)."""
+    recorded_message: Annotated[str | None, Field(max_length=500)] = None
+    """What a callee answered with no agent free hears (business name, purpose, number)."""
     timezone: TimeZoneName = "Asia/Tokyo"
     target_abandon: float = Field(default=0.03, ge=0.0, le=0.5)
     window_start: ClockTime = "09:00"
@@ -215,6 +228,27 @@ class DialOut(BaseModel):
     placed: bool
     number: str
     blocked_reason: str | None = None
+    over_trunk: bool = False
+    """True: the server places the call over the tenant's trunk from the agent's seat and
+    stores the result on the attempt (read it with ``GET /attempts/{id}``); False: the agent
+    reports the result."""
+
+
+class AttemptOut(BaseModel):
+    """A dial attempt as stored: how it ended ringing (None while ringing) and whether the
+    callee reached the agent."""
+
+    attempt_id: int
+    campaign: str
+    record: str | None
+    number: str
+    agent_id: str | None
+    placed_at: datetime
+    outcome: DialOutcome | None
+    ring_s: float | None
+    connected: bool
+    disposition: str | None
+    notes: str
 
 
 class DialResult(BaseModel):

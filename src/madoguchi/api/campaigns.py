@@ -109,6 +109,16 @@ def _out(db: Session, row: CampaignRow) -> CampaignOut:
     return CampaignOut.of(row, list_size(db, row))
 
 
+def _check_agents(ctx: Ctx, caller: Principal, agents: list[str]) -> None:
+    """422 naming ``body.rules.agents`` when one is not an agent of the caller's tenant."""
+    known = {a.id for a in ctx.config.agents if a.tenant == caller.tenant}
+    unknown = [a for a in agents if a not in known]
+    if unknown:
+        raise InvalidField(
+            "body.rules.agents", f"not agents of tenant {caller.tenant}: {', '.join(unknown)}"
+        )
+
+
 # -- campaigns ----------------------------------------------------------------------------
 
 
@@ -117,6 +127,7 @@ def create_campaign(body: CampaignCreate, caller: Supervisor, ctx: Ctx, db: Db) 
     """A new campaign in the draft state; 409 when the key is taken."""
     if find_campaign(db, caller.tenant, body.key) is not None:
         raise Conflict(f"campaign {body.key} exists", error_id="duplicate-campaign")
+    _check_agents(ctx, caller, body.rules.agents)
     moment = stamp(_now(ctx))
     row = CampaignRow(
         tenant=caller.tenant,
@@ -160,6 +171,8 @@ def update_campaign(
     row = campaign_of(db, caller, key)
     if row.status == CampaignStatus.STOPPED.value:
         raise Conflict("the campaign is stopped", error_id="campaign-stopped")
+    if body.rules is not None:
+        _check_agents(ctx, caller, body.rules.agents)
     for name, value in body.model_dump(exclude_unset=True).items():
         if value is None and name not in ("queue", "script"):
             continue  # required fields: null keeps the stored value

@@ -729,8 +729,20 @@ class OutboundGateway:
             return None
         return f"agent {agent_id} is {agent.state.value.lower()}, not available"
 
-    def place_preview(self, dial: PreviewDial) -> None:
-        """Place ``dial`` from the agent's seat (callable from any thread: the API's)."""
+    def place_preview(
+        self,
+        *,
+        attempt_id: int,
+        campaign: str,
+        record: str,
+        number: str,
+        agent_id: str,
+        queue: str | None,
+        ring_timeout_s: float = 30.0,
+    ) -> None:
+        """Place a recorded preview dial from the agent's seat (callable from any thread: the
+        API's request handlers)."""
+        dial = PreviewDial(attempt_id, campaign, record, number, agent_id, queue, ring_timeout_s)
         loop = self._loop
         if loop is None:
             raise RuntimeError("the outbound gateway is not running")
