@@ -12,11 +12,14 @@ retransmissions seen by sipp, and the server's CPU time per call (user + system,
 ``/proc/PID/stat``). No media flows in this part (no prompt is played).
 
 The ``concurrent`` part bridges calls without the contact-center core (which is wired in later):
-the child answers each sipp caller (who plays ``g711a.pcap``, 7 s of A-law speech, then hangs up),
-calls an echoing sipp UAS (``-rtp_echo``) as the agent, relays RTP between the two legs
-(A-law ↔ μ-law) and records both sides to a two-channel WAV. Steps of N simultaneous calls
-(``--quick``: 50, 100; full: 50, 100, 200, 300, 400) stop at the first that fails; a step passes
-with every call bridged, RTP loss under 0.1 % and p99 jitter under 10 ms on both legs of every call.
+the child answers each sipp caller (who streams the A-law speech of sipp's ``g711a.pcap`` in a
+loop for 7.3 s with ``rtp_stream``, then hangs up), calls an echoing sipp UAS (``-rtp_echo``) as
+the agent, relays RTP between the two legs (A-law ↔ μ-law) and records both sides to a
+two-channel WAV. Steps of N simultaneous calls (``--quick``: 50, 100; full: 50, 100, 200, 300,
+400, 500) stop at the first that fails; a step passes with every call bridged and recorded, RTP
+loss under 0.1 % and p99 jitter under 10 ms on both legs of every call. Each step also reports
+the CPU seconds of the server and of both sipp processes, and the server's CPU per relayed
+packet.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import gc
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -222,7 +226,7 @@ CALLER_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
       Content-Length: 0
     ]]></send>
   <pause milliseconds="500"/>
-  <nop><action><exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap"/></action></nop>
+  <nop><action><exec rtp_stream="AUDIO_FILE,-1,8"/></action></nop>
   <pause milliseconds="7300"/>
   <send retrans="500"><![CDATA[
       BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
@@ -237,16 +241,42 @@ CALLER_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
   <recv response="200"/>
 </scenario>
 """
+PCAP = Path("/usr/share/sip-tester/g711a.pcap")
 MAX_LOSS = 0.001
+
+
+def _pcap_to_raw(pcap: Path, raw: Path) -> int:
+    """Write the RTP payloads of a pcap of G.711 packets as one raw audio file; frame count.
+
+    sipp's ``play_pcap_audio`` sends through one raw IP socket per call, and the kernel then
+    hands every UDP packet on the host to each of those sockets (300 calls: 300 copies per
+    packet, for every process). ``rtp_stream`` plays the same audio through ordinary sockets.
+    """
+    data = pcap.read_bytes()
+    offset, frames, out = 24, 0, bytearray()
+    while offset + 16 <= len(data):
+        captured = int.from_bytes(data[offset + 8 : offset + 12], "little")
+        record = data[offset + 16 : offset + 16 + captured]
+        offset += 16 + captured
+        # Ethernet (14) + IPv4 (IHL) + UDP (8) + RTP (12): the rest is the payload
+        ihl = (record[14] & 0x0F) * 4
+        out += record[14 + ihl + 8 + 12 :]
+        frames += 1
+    raw.write_bytes(bytes(out))
+    return frames
+
+
 MAX_P99_JITTER_MS = 10.0
 
 
 def _run_concurrent(quick: bool, console: Console) -> dict[str, Any]:
-    steps = [50, 100] if quick else [50, 100, 200, 300, 400]
+    steps = [50, 100] if quick else [50, 100, 200, 300, 400, 500]
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as work:
+        audio = Path(work) / "g711a.raw"
+        _pcap_to_raw(PCAP, audio)
         scenario = Path(work) / "caller.xml"
-        scenario.write_text(CALLER_SCENARIO)
+        scenario.write_text(CALLER_SCENARIO.replace("AUDIO_FILE", str(audio)))
         for n in steps:
             step = _concurrent_step(n, scenario, Path(work))
             results.append(step)
@@ -274,8 +304,14 @@ def _run_concurrent(quick: bool, console: Console) -> dict[str, Any]:
     }
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _concurrent_step(n: int, scenario: Path, work: Path) -> dict[str, Any]:
     agent_port, media_port, port = _free_port(), _free_port(), _free_port()
+    load_before = os.getloadavg()[0]
     agent = subprocess.Popen(
         [
             "sipp",
@@ -303,7 +339,9 @@ def _concurrent_step(n: int, scenario: Path, work: Path) -> dict[str, Any]:
     )
     recordings = work / f"rec-{n}"
     server = _start_server(port, f"{HOST}:{agent_port}", str(recordings))
+    cpu = {"callers": 0.0, "server": 0.0, "agents": 0.0}
     try:
+        before = _children_cpu()
         subprocess.run(
             [
                 "sipp",
@@ -340,10 +378,16 @@ def _concurrent_step(n: int, scenario: Path, work: Path) -> dict[str, Any]:
             timeout=120,
             check=False,
         )
+        cpu["callers"] = _children_cpu() - before
     finally:
+        load_after = os.getloadavg()[0]
+        before = _children_cpu()
         summary_text = _stop(server).strip().splitlines()
+        cpu["server"] = _children_cpu() - before
         agent.send_signal(signal.SIGTERM)
+        before = _children_cpu()
         agent.wait(10)
+        cpu["agents"] = _children_cpu() - before
     summary: dict[str, Any] = json.loads(summary_text[-1]) if summary_text else {}
     loss = summary.get("loss", 1.0)
     p99 = summary.get("p99_jitter_ms", float("inf"))
@@ -358,8 +402,19 @@ def _concurrent_step(n: int, scenario: Path, work: Path) -> dict[str, Any]:
         "max_jitter_ms": summary.get("max_jitter_ms"),
         "p99_jitter_ms_caller_legs": summary.get("p99_jitter_ms_caller_legs"),
         "p99_jitter_ms_agent_legs": summary.get("p99_jitter_ms_agent_legs"),
+        "loss_caller_legs": summary.get("loss_caller_legs"),
+        "loss_agent_legs": summary.get("loss_agent_legs"),
+        "relayed_packets": summary.get("received"),
         "cpu_s": summary.get("cpu_s"),
+        "cpu_us_per_packet": round(1e6 * summary["cpu_s"] / summary["received"], 2)
+        if summary.get("received")
+        else None,
+        "cpu_s_sipp_callers": round(cpu["callers"], 2),
+        "cpu_s_sipp_agents": round(cpu["agents"], 2),
+        "load_1min_before_after": [round(load_before, 2), round(load_after, 2)],
         "max_loop_lag_ms": summary.get("max_loop_lag_ms"),
+        "loop_lags_over_20ms": summary.get("loop_lags_over_20ms"),
+        "max_gc_pause_ms": summary.get("max_gc_pause_ms"),
         "passed": bridged == n
         and summary.get("recordings", 0) == n
         and loss < MAX_LOSS
@@ -417,6 +472,8 @@ async def _serve(port: int, agent: str | None, recordings: Path | None) -> None:
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     lag = {"max_ms": 0.0, "over_100ms": 0}
+    lag_events: list[tuple[float, float]] = []
+    ready_at = loop.time()
 
     async def watch_lag() -> None:
         while True:
@@ -425,6 +482,8 @@ async def _serve(port: int, agent: str | None, recordings: Path | None) -> None:
             late = (loop.time() - before - 0.01) * 1000
             lag["max_ms"] = max(lag["max_ms"], late)
             lag["over_100ms"] += late > 100
+            if late > 20:
+                lag_events.append((round(before - ready_at, 2), round(late, 1)))
 
     gc_pause = {"started": 0.0, "max_ms": 0.0}
 
@@ -450,6 +509,7 @@ async def _serve(port: int, agent: str | None, recordings: Path | None) -> None:
         "gc_collections": [g["collections"] for g in gc.get_stats()],
         "max_gc_pause_ms": round(gc_pause["max_ms"], 1),
         "live_transactions": len(endpoint.transactions),
+        "loop_lags_over_20ms": sorted(lag_events, key=lambda e: -e[1])[:10],
     }
     if agent is not None:
         summary.update(_media_summary(reports, counts))
@@ -461,10 +521,18 @@ def _media_summary(reports: list[Any], counts: dict[str, int]) -> dict[str, Any]
     lost = sum(max(0, r.lost) for r in reports)
     p99 = _p99([r.jitter_ms for r in reports])
     times = os.times()
+
+    def loss(side: list[Any]) -> float:
+        wanted = sum(r.expected for r in side)
+        return round(sum(max(0, r.lost) for r in side) / wanted, 6) if wanted else 1.0
+
     return {
         **counts,
         "legs": len(reports),
+        "received": sum(r.received for r in reports),
         "loss": round(lost / expected, 6) if expected else 1.0,
+        "loss_caller_legs": loss(reports[0::2]),
+        "loss_agent_legs": loss(reports[1::2]),
         "p99_jitter_ms": round(p99, 3),
         "p99_jitter_ms_caller_legs": round(_p99([r.jitter_ms for r in reports[0::2]]), 3),
         "p99_jitter_ms_agent_legs": round(_p99([r.jitter_ms for r in reports[1::2]]), 3),

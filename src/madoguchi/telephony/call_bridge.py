@@ -8,8 +8,8 @@
     reason = await bridged.ended                # either side hung up, or RTP stopped
 
 When either side hangs up, the other is hung up too, the legs close and the recording (caller
-left, agent right) is written in a worker thread (``await bridged.recorded``). A caller whose
-RTP stops for ``media_timeout`` seconds is hung up with reason ``media_timeout``.
+left, agent right), written during the call, is finished (``await bridged.recorded``). A caller
+whose RTP stops for ``media_timeout`` seconds is hung up with reason ``media_timeout``.
 """
 
 from __future__ import annotations
@@ -110,14 +110,6 @@ class BridgedCall:
     def _agent_ended(self, reason: str) -> None:
         self.inbound.hangup()
 
-    def _recording_written(self, written: asyncio.Future[Path]) -> None:
-        if written.cancelled():
-            self.recorded.cancel()
-        elif (error := written.exception()) is not None:
-            self.recorded.set_exception(error)
-        else:
-            self.recorded.set_result(written.result())
-
     def _close(self) -> None:
         if self._closed:
             return
@@ -126,8 +118,10 @@ class BridgedCall:
         if recorder is None:
             self.recorded.set_result(None)
         else:
-            # writing a WAV (numpy decode + file I/O) must not stall the loop's RTP
-            written = asyncio.get_running_loop().run_in_executor(None, recorder.close)
-            asyncio.ensure_future(written).add_done_callback(self._recording_written)
+            # the recorder wrote all but its last second during the call: finishing is cheap
+            try:
+                self.recorded.set_result(recorder.close())
+            except OSError as error:
+                self.recorded.set_exception(error)
         self.caller_leg.close()
         self.agent_leg.close()

@@ -4,15 +4,16 @@ Audio is forwarded as soon as it arrives (no re-pacing: the sender's pacing carr
 each leg's own SSRC, sequence and timestamp, and transcoded between μ-law and A-law when the
 legs negotiated different codecs. RFC 4733 digits from either leg go to ``on_dtmf`` and are
 not forwarded (the application decides what the other side hears).
+
+The relay itself is :meth:`RtpEndpoint.relay_to` (the per-packet fast path: no decoding, no
+objects per packet); recording keeps the G.711 payloads and writes them about once a second.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from madoguchi.telephony.rtp import g711
 from madoguchi.telephony.rtp.endpoint import RtpEndpoint
-from madoguchi.telephony.rtp.packet import RtpPacket
 from madoguchi.telephony.rtp.recorder import AGENT, CALLER, StereoRecorder
 
 
@@ -32,37 +33,32 @@ class RtpBridge:
         self._clock = clock
         self.on_dtmf: Callable[[str, str], None] | None = None
         """Called with (side, digit), side ``caller`` or ``agent``."""
-        self.forwarded = [0, 0]
-        caller.on_packet = self._from_caller
-        agent.on_packet = self._from_agent
+        self._relayed_before = (caller.relayed, agent.relayed)
+        caller.relay_to(agent, recorder, CALLER)
+        agent.relay_to(caller, recorder, AGENT)
         caller.on_dtmf = lambda digit: self._dtmf("caller", digit)
         agent.on_dtmf = lambda digit: self._dtmf("agent", digit)
+
+    @property
+    def forwarded(self) -> tuple[int, int]:
+        """Packets relayed (caller → agent, agent → caller) by this bridge."""
+        return (
+            self.caller.relayed - self._relayed_before[0],
+            self.agent.relayed - self._relayed_before[1],
+        )
 
     def _dtmf(self, side: str, digit: str) -> None:
         if self.on_dtmf is not None:
             self.on_dtmf(side, digit)
 
-    def _from_caller(self, packet: RtpPacket) -> None:
-        self._relay(packet, self.agent, CALLER)
-
-    def _from_agent(self, packet: RtpPacket) -> None:
-        self._relay(packet, self.caller, AGENT)
-
-    def _relay(self, packet: RtpPacket, to: RtpEndpoint, channel: int) -> None:
-        payload = g711.transcode(packet.payload, packet.payload_type, to.payload_type)
-        to.send_now(payload, packet.marker, (packet.ssrc, packet.timestamp))
-        self.forwarded[channel] += 1
-        if self.recorder is not None and self._clock is not None:
-            self.recorder.add_g711(channel, packet.payload, packet.payload_type, self._clock())
-
     def detach(self) -> StereoRecorder | None:
-        """Stop relaying (the legs stay open); returns the recorder, complete, not yet written."""
-        self.caller.on_packet = None
-        self.agent.on_packet = None
+        """Stop relaying (the legs stay open); returns the recorder, not yet closed."""
+        self.caller.relay_to(None)
+        self.agent.relay_to(None)
         return self.recorder
 
     def close(self) -> None:
-        """Stop relaying and write the recording here and now (blocking: see ``detach``)."""
+        """Stop relaying and finish the recording (the last second is written here and now)."""
         recorder = self.detach()
         if recorder is not None:
             recorder.close()

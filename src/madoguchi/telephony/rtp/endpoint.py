@@ -33,7 +33,8 @@ import numpy as np
 from madoguchi.telephony.errors import RtpParseError
 from madoguchi.telephony.rtp import g711
 from madoguchi.telephony.rtp.dtmf import DtmfDecoder, encode_digit
-from madoguchi.telephony.rtp.packet import RtpPacket, parse_rtp
+from madoguchi.telephony.rtp.packet import HEADER, RtpPacket, parse_rtp
+from madoguchi.telephony.rtp.recorder import StereoRecorder
 from madoguchi.telephony.rtp.stats import ReceptionReport, ReceptionStatistics
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,10 @@ Address = tuple[str, int]
 FRAME_SAMPLES = 160
 FRAME_SECONDS = 0.020
 WATCHDOG_SECONDS = 0.5
+_RNG = random.Random()  # seeding a Random per leg reads /dev/urandom: slow under load
+_unpack_header = HEADER.unpack_from
+_pack_header_into = HEADER.pack_into
+_TRANSCODE = {0: g711.ULAW_TO_ALAW, 8: g711.ALAW_TO_ULAW}
 
 
 class _RtpProtocol(asyncio.DatagramProtocol):
@@ -69,7 +74,7 @@ class RtpEndpoint:
         latch: bool = True,
         rng: random.Random | None = None,
     ) -> None:
-        rng = rng or random.Random()
+        rng = rng or _RNG
         self.host = host
         self.port = port
         self.payload_type = payload_type
@@ -97,6 +102,13 @@ class RtpEndpoint:
         self._paused_at = 0.0
         self._resume_marker = False
         self._relay_offset = 0
+        self._relay_target: RtpEndpoint | None = None
+        self._relay_recorder: StereoRecorder | None = None
+        self._relay_channel = 0
+        self.relayed = 0
+        """Audio packets received here and forwarded by :meth:`relay_to`."""
+        self._last_ssrc = -1
+        self._last_stats = ReceptionStatistics()
         self.stats: dict[int, ReceptionStatistics] = {}
         """Reception statistics per SSRC (RFC 3550 keeps them per source)."""
         self.packets_sent = 0
@@ -261,11 +273,87 @@ class RtpEndpoint:
             if self.on_timeout is not None:
                 self.on_timeout()
 
+    def relay_to(
+        self,
+        target: RtpEndpoint | None,
+        recorder: StereoRecorder | None = None,
+        channel: int = 0,
+    ) -> None:
+        """Forward every audio packet received here to ``target`` (None: stop).
+
+        The fast path of a bridge: the packet is not decoded, only its header rewritten (the
+        target's SSRC and sequence, the source's timestamps with a fixed offset, see
+        :meth:`send_now`) and its payload transcoded by table when the codecs differ; the
+        payload goes to ``recorder`` on ``channel`` as received. ``on_packet`` and
+        ``on_audio`` still see the packets when set.
+        """
+        self._relay_target = target
+        self._relay_recorder = recorder if target is not None else None
+        self._relay_channel = channel
+
     def _receive(self, data: bytes, source: Address) -> None:
-        try:
-            packet = parse_rtp(data)
-        except RtpParseError:
+        # the per-packet path: one header unpack, no objects unless a callback needs them
+        if len(data) < 12:
             return
+        first, second, sequence, timestamp, ssrc = _unpack_header(data)
+        if first != 0x80:  # CSRCs, extension, padding or not version 2: the full parser
+            try:
+                packet = parse_rtp(data)
+            except RtpParseError:
+                return
+            self._receive_packet(packet, source)
+            return
+        loop = self._loop
+        assert loop is not None
+        now = loop.time()
+        if not self._latched:
+            if self.latch and source != self.remote:
+                self.remote = source
+            self._latched = True
+        self._last_received = now
+        if ssrc == self._last_ssrc:
+            stats = self._last_stats
+        else:
+            found = self.stats.get(ssrc)
+            if found is None:
+                found = self.stats[ssrc] = ReceptionStatistics()
+            stats = self._last_stats = found
+            self._last_ssrc = ssrc
+        stats.update(sequence, timestamp, now)
+        payload_type = second & 0x7F
+        if payload_type == self.telephone_event_pt or (payload_type != 0 and payload_type != 8):
+            self._receive_other(data, second, sequence, timestamp, ssrc)
+            return
+        self.remote_payload_type = payload_type
+        target = self._relay_target
+        if target is not None:
+            target._forward(data, second, timestamp, ssrc)
+            self.relayed += 1
+            recorder = self._relay_recorder
+            if recorder is not None:
+                recorder.add_g711(self._relay_channel, data[12:], payload_type, now)
+        if self.on_packet is not None or self.on_audio is not None:
+            packet = RtpPacket(
+                payload_type, sequence, timestamp, ssrc, data[12:], bool(second & 0x80)
+            )
+            if self.on_packet is not None:
+                self.on_packet(packet)
+            if self.on_audio is not None:
+                self.on_audio(g711.decode(packet.payload, payload_type), packet)
+
+    def _receive_other(
+        self, data: bytes, second: int, sequence: int, timestamp: int, ssrc: int
+    ) -> None:
+        """A telephone-event or unknown packet on the fast path (already counted)."""
+        payload_type = second & 0x7F
+        if payload_type != self.telephone_event_pt:
+            return
+        digit = self._decoder.feed(data[12:], timestamp, bool(second & 0x80))
+        if digit is not None and self.on_dtmf is not None:
+            self.on_dtmf(digit)
+
+    def _receive_packet(self, packet: RtpPacket, source: Address) -> None:
+        """The general path (any header): statistics, digits, relay and callbacks."""
         assert self._loop is not None
         now = self._loop.time()
         if self.latch and not self._latched and source != self.remote:
@@ -284,10 +372,51 @@ class RtpEndpoint:
         if packet.payload_type not in (0, 8):
             return
         self.remote_payload_type = packet.payload_type
+        target = self._relay_target
+        if target is not None:
+            target.send_now(
+                g711.transcode(packet.payload, packet.payload_type, target.payload_type),
+                packet.marker,
+                (packet.ssrc, packet.timestamp),
+            )
+            self.relayed += 1
+            if self._relay_recorder is not None:
+                self._relay_recorder.add_g711(
+                    self._relay_channel, packet.payload, packet.payload_type, now
+                )
         if self.on_packet is not None:
             self.on_packet(packet)
         if self.on_audio is not None:
             self.on_audio(g711.decode(packet.payload, packet.payload_type), packet)
+
+    def _forward(self, data: bytes, second: int, timestamp: int, ssrc: int) -> None:
+        """Send a relayed packet with a plain 12-byte header (see :meth:`relay_to`)."""
+        transport = self._transport
+        remote = self.remote
+        if transport is None or remote is None:
+            return
+        marker = second & 0x80
+        if ssrc != self._relay_ssrc:
+            self._relay_ssrc = ssrc
+            self._relay_offset = (self._timestamp - timestamp) & 0xFFFFFFFF
+            marker = 0x80
+        payload_type = self.payload_type
+        if second & 0x7F == payload_type:
+            out = bytearray(data)
+        else:  # μ-law ↔ A-law: the header bytes are translated too, then overwritten
+            out = bytearray(data.translate(_TRANSCODE[second & 0x7F]))
+        _pack_header_into(
+            out,
+            0,
+            0x80,
+            marker | payload_type,
+            self._sequence,
+            (timestamp + self._relay_offset) & 0xFFFFFFFF,
+            self.ssrc,
+        )
+        self._sequence = (self._sequence + 1) & 0xFFFF
+        transport.sendto(out, remote)
+        self.packets_sent += 1
 
     def report(self) -> ReceptionReport:
         """Loss and jitter of the main source (the SSRC with the most packets received)."""
@@ -297,6 +426,8 @@ class RtpEndpoint:
 
     def close(self) -> None:
         """Stop the clock and close the socket."""
+        self._relay_target = None
+        self._relay_recorder = None
         for handle in (self._tick, self._watchdog):
             if handle is not None:
                 handle.cancel()

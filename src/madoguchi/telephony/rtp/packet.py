@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from madoguchi.telephony.errors import RtpParseError
 
-_HEADER = struct.Struct("!BBHII")
+HEADER = struct.Struct("!BBHII")
+"""The fixed header: V/P/X/CC, M/PT, sequence, timestamp, SSRC."""
+_HEADER = HEADER
 
 
 @dataclass(slots=True)

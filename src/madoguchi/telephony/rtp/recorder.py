@@ -4,6 +4,12 @@ A frame that arrives within ``GAP_SECONDS`` of where its channel's audio ends is
 after it (arrival jitter does not cut the audio); a frame after a longer pause (no packets: hold,
 silence suppression, one side quiet) is placed at its arrival time on the loop clock, so the
 pause stays silence and the two channels stay aligned.
+
+The file is written as the call goes, about once per ``FLUSH_SECONDS`` of audio: frames are kept
+as they arrived (G.711 bytes, not decoded), and each flush decodes the settled part of both
+channels in one numpy pass per run of frames, interleaves them and appends one block to the WAV.
+Per packet the recorder only appends a tuple; at the end of the call only the last second is
+left to write, so hanging up many calls at once does not stall the event loop.
 """
 
 from __future__ import annotations
@@ -20,59 +26,136 @@ CALLER = 0
 AGENT = 1
 RATE = 8000
 GAP_SECONDS = 0.1
+FLUSH_SECONDS = 1.0
 LINEAR = -1
+_GAP_SAMPLES = int(GAP_SECONDS * RATE)
+
+Chunk = tuple[int, bytes, int]
+"""(position in samples, data, kind): kind is the G.711 payload type, or LINEAR for int16."""
+
+
+def _samples(data: bytes, kind: int) -> int:
+    return len(data) // 2 if kind == LINEAR else len(data)
+
+
+def _pcm(data: bytes, kind: int) -> npt.NDArray[np.int16]:
+    if kind == LINEAR:
+        return np.frombuffer(data, dtype="<i2")
+    return g711.decode(data, kind)
 
 
 class StereoRecorder:
-    """Collects both sides of a call and writes one two-channel WAV file."""
+    """Collects both sides of a call and writes them to one two-channel WAV file as it goes."""
 
     def __init__(self, path: Path, started_at: float, max_seconds: float = 4 * 3600) -> None:
         self.path = path
         self.started_at = started_at
         self._max_samples = int(max_seconds * RATE)
-        # (position, data, kind): kind is the G.711 payload type, or LINEAR for int16 bytes
-        self._chunks: list[list[tuple[int, bytes, int]]] = [[], []]
+        self._pending: list[list[Chunk]] = [[], []]
         self._ends = [0, 0]
+        self._written = 0
+        self._last_flush = started_at
+        self._wav: wave.Wave_write | None = None
+        self._closed = False
 
     def add(self, channel: int, pcm: npt.NDArray[np.int16], at: float) -> None:
         """Add linear audio heard on ``channel`` (CALLER or AGENT) at loop time ``at``."""
         self._place(channel, pcm.astype("<i2").tobytes(), LINEAR, len(pcm), at)
 
     def add_g711(self, channel: int, payload: bytes, payload_type: int, at: float) -> None:
-        """Add a G.711 frame as received (decoded only when the file is written)."""
+        """Add a G.711 frame as received (decoded when its second is written)."""
         self._place(channel, payload, payload_type, len(payload), at)
 
     def _place(self, channel: int, data: bytes, kind: int, samples: int, at: float) -> None:
+        if self._closed:
+            return
         wanted = round((at - self.started_at) * RATE)
         end = self._ends[channel]
-        position = end if wanted - end <= GAP_SECONDS * RATE else wanted
+        position = end if wanted - end <= _GAP_SAMPLES else wanted
         if position + samples > self._max_samples:
             return
-        self._chunks[channel].append((position, data, kind))
+        self._pending[channel].append((position, data, kind))
         self._ends[channel] = position + samples
+        if at - self._last_flush >= FLUSH_SECONDS:
+            self.flush(at)
 
     @property
     def duration(self) -> float:
         """Seconds recorded so far (the longer channel)."""
         return max(self._ends) / RATE
 
-    def channel(self, channel: int) -> npt.NDArray[np.int16]:
-        """One channel as a mono array of the full length."""
-        out = np.zeros(max(self._ends), dtype=np.int16)
-        for position, data, kind in self._chunks[channel]:
-            pcm = np.frombuffer(data, dtype="<i2") if kind == LINEAR else g711.decode(data, kind)
-            out[position : position + len(pcm)] = pcm
-        return out
+    def flush(self, now: float) -> None:
+        """Write what can no longer change at loop time ``now`` (both channels settled)."""
+        self._last_flush = now
+        wanted = round((now - self.started_at) * RATE)
+        settled = min(
+            # a channel quiet for longer than the gap gets its next frame at its arrival time
+            end if end >= wanted - _GAP_SAMPLES else wanted
+            for end in self._ends
+        )
+        self._write_until(min(settled, self._max_samples))
 
-    def close(self) -> Path:
-        """Write the WAV file; returns its path."""
-        stereo = np.empty((max(self._ends), 2), dtype="<i2")
-        stereo[:, 0] = self.channel(CALLER)
-        stereo[:, 1] = self.channel(AGENT)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with wave.open(str(self.path), "wb") as wav:
+    def _write_until(self, upto: int) -> None:
+        start = self._written
+        if upto <= start:
+            return
+        block = np.zeros((upto - start, 2), dtype="<i2")
+        for channel in (CALLER, AGENT):
+            self._pending[channel] = self._fill(block[:, channel], start, upto, channel)
+        self._open().writeframesraw(block.tobytes())
+        self._written = upto
+
+    def _open(self) -> wave.Wave_write:
+        if self._wav is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # open for the whole call (written once a second); close() finishes the header
+            wav = wave.open(str(self.path), "wb")  # noqa: SIM115
             wav.setnchannels(2)
             wav.setsampwidth(2)
             wav.setframerate(RATE)
-            wav.writeframes(stereo.tobytes())
+            self._wav = wav
+        return self._wav
+
+    def _fill(self, out: npt.NDArray[np.int16], start: int, upto: int, channel: int) -> list[Chunk]:
+        """Decode this channel's chunks below ``upto`` into ``out``; returns the rest."""
+        chunks = self._pending[channel]
+        run: list[bytes] = []
+        run_at = run_end = -1
+        run_kind = LINEAR
+        keep: list[Chunk] = []
+
+        def emit() -> None:
+            if run:
+                pcm = _pcm(b"".join(run), run_kind)
+                out[run_at - start : run_at - start + len(pcm)] = pcm
+
+        for position, data, kind in chunks:
+            if position >= upto:
+                keep.append((position, data, kind))
+                continue
+            width = 2 if kind == LINEAR else 1
+            if position < start:  # below what is written (a clock step back): drop that part
+                data = data[(start - position) * width :]
+                position = start
+            samples = _samples(data, kind)
+            if position + samples > upto:  # straddles the boundary: split it
+                cut = (upto - position) * width
+                keep.append((upto, data[cut:], kind))
+                data = data[:cut]
+            if position == run_end and kind == run_kind:
+                run.append(data)
+            else:
+                emit()
+                run = [data]
+                run_at, run_kind = position, kind
+            run_end = position + _samples(data, kind)
+        emit()
+        return keep
+
+    def close(self) -> Path:
+        """Write the rest and finish the WAV file; returns its path."""
+        if not self._closed:
+            self._closed = True
+            self._write_until(max(self._ends))
+            self._open().close()  # nothing heard: still an empty but valid file
         return self.path
