@@ -19,7 +19,7 @@ from madoguchi.store.port import (
     StoredContactRecord,
     check_contact_record,
     check_meta_key,
-    record_key,
+    record_keys,
 )
 
 
@@ -44,13 +44,23 @@ class InMemoryEventStore(EventStore):
         self._contacts: dict[str, StoredContactRecord] = {}
         self._meta: dict[str, str] = {}
 
+    blocking = False
+
     def append_records(
-        self, records: Sequence[Mapping[str, Any]], tenant: str | None = None
+        self,
+        records: Sequence[Mapping[str, Any]],
+        tenant: str | None = None,
+        *,
+        tenants: Sequence[str | None] | None = None,
+        contact_records: Iterable[StoredContactRecord] = (),
     ) -> int:
-        keys = [record_key(record, tenant) for record in records]
+        keys = record_keys(records, tenant, tenants)
         texts = [_encoded(record) for record in records]
+        checked = self._checked(contact_records)
         self._log.extend(texts)
         self._tenants.extend(key.tenant for key in keys)
+        for record in checked:
+            self._contacts[record.contact_id] = record
         return len(self._log)
 
     def read_records(
@@ -69,10 +79,16 @@ class InMemoryEventStore(EventStore):
         return len(self._log)
 
     def upsert_contact_records(self, records: Iterable[StoredContactRecord]) -> None:
+        for record in self._checked(records):
+            self._contacts[record.contact_id] = record
+
+    @staticmethod
+    def _checked(records: Iterable[StoredContactRecord]) -> list[StoredContactRecord]:
+        """Copies of ``records`` as a database would give them back; raises before any change."""
         records = list(records)
         for record in records:
             check_contact_record(record)
-        checked = [
+        return [
             replace(
                 record,
                 document=_json_copy(dict(record.document)),
@@ -81,8 +97,6 @@ class InMemoryEventStore(EventStore):
             )
             for record in records
         ]
-        for record in checked:
-            self._contacts[record.contact_id] = record
 
     def get_contact_record(self, contact_id: str) -> StoredContactRecord | None:
         return self._contacts.get(contact_id)

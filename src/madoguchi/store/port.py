@@ -21,7 +21,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, NamedTuple, Self
+from typing import Any, ClassVar, NamedTuple, Self
 
 from madoguchi.core.events import Event, EventError, from_record, to_record
 from madoguchi.store.errors import MalformedRecord, UndecodableEvent
@@ -119,6 +119,20 @@ def record_key(record: Mapping[str, Any], tenant: str | None = None) -> RecordKe
     return key
 
 
+def record_keys(
+    records: Sequence[Mapping[str, Any]],
+    tenant: str | None = None,
+    tenants: Sequence[str | None] | None = None,
+) -> list[RecordKey]:
+    """:func:`record_key` of each record, filed under ``tenants[i]`` when given (one per record,
+    :class:`MalformedRecord` when the counts differ), else under ``tenant``."""
+    if tenants is None:
+        return [record_key(record, tenant) for record in records]
+    if len(tenants) != len(records):
+        raise MalformedRecord(f"{len(tenants)} tenants given for {len(records)} events")
+    return [record_key(record, filed) for record, filed in zip(records, tenants, strict=True)]
+
+
 def check_meta_key(key: str) -> None:
     """Refuse (:class:`MalformedRecord`) a runtime metadata key that is empty or too long."""
     if not key:
@@ -172,23 +186,48 @@ class EventStore(ABC):
 
     # -- event log ------------------------------------------------------------------------
 
-    def append(self, events: Iterable[Event], tenant: str | None = None) -> int:
+    #: True when calls do I/O (a database): an asyncio runtime runs them off its loop, in a
+    #: worker thread. False for a store that lives in memory and belongs to one thread.
+    blocking: ClassVar[bool] = True
+
+    def append(
+        self,
+        events: Iterable[Event],
+        tenant: str | None = None,
+        *,
+        tenants: Sequence[str | None] | None = None,
+        contact_records: Iterable[StoredContactRecord] = (),
+    ) -> int:
         """Log ``events`` in one transaction; return the id of the last one (or :meth:`last_id`
         when ``events`` is empty).
 
-        ``tenant`` files the whole batch under that tenant (the runtime passes the tenant whose
-        routing emitted it); without it, each event is filed under its own ``tenant`` field, if
-        it has one. :meth:`read` with ``tenant=`` selects by this.
+        ``tenant`` files the whole batch under that tenant; ``tenants`` files each event under
+        its own (one entry per event, None: unfiled) — the runtime passes the tenant each event
+        belongs to. Without either, each event is filed under its own ``tenant`` field, if it
+        has one. :meth:`read` with ``tenant=`` selects by this.
+
+        ``contact_records`` are upserted in the same transaction (the records those events
+        completed): the log and the records derived from it commit together or not at all.
         """
-        return self.append_records([to_record(item) for item in events], tenant)
+        return self.append_records(
+            [to_record(item) for item in events],
+            tenant,
+            tenants=tenants,
+            contact_records=contact_records,
+        )
 
     @abstractmethod
     def append_records(
-        self, records: Sequence[Mapping[str, Any]], tenant: str | None = None
+        self,
+        records: Sequence[Mapping[str, Any]],
+        tenant: str | None = None,
+        *,
+        tenants: Sequence[str | None] | None = None,
+        contact_records: Iterable[StoredContactRecord] = (),
     ) -> int:
         """Log raw event records (``{"type", "v", "at", ...}``) in one transaction, as is.
 
-        For copying a log between stores; the runtime uses :meth:`append`.
+        For copying a log between stores; the runtime uses :meth:`append`. Arguments as there.
         """
 
     def read(

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Text, delete, func, insert, select, text, type_coerce
+from sqlalchemy import Connection, Engine, Text, delete, func, insert, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
 from madoguchi.store._json import encode_json
@@ -28,7 +28,7 @@ from madoguchi.store.port import (
     StoredContactRecord,
     check_contact_record,
     check_meta_key,
-    record_key,
+    record_keys,
 )
 from madoguchi.store.schema import (
     ContactRecordAgentRow,
@@ -46,6 +46,9 @@ _COPY_EVENTS = f"COPY {EventRow.__tablename__} ({_EVENT_COLUMNS}) FROM STDIN"
 _INSERT_EVENTS = (
     f"INSERT INTO {EventRow.__tablename__} ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"  # noqa: S608 - constant names
 )
+
+_LAST_ID = f"SELECT max(id) FROM {EventRow.__tablename__}"  # noqa: S608 - constant names
+_ADVISORY_LOCK = "SELECT pg_advisory_xact_lock(%s)"
 
 #: Key of the PostgreSQL advisory lock that serializes appends (any constant bigint).
 APPEND_LOCK_KEY = 0x6D61646F  # "mado"
@@ -65,30 +68,44 @@ class SqlEventStore(EventStore):
     # -- event log ------------------------------------------------------------------------
 
     def append_records(
-        self, records: Sequence[Mapping[str, Any]], tenant: str | None = None
+        self,
+        records: Sequence[Mapping[str, Any]],
+        tenant: str | None = None,
+        *,
+        tenants: Sequence[str | None] | None = None,
+        contact_records: Iterable[StoredContactRecord] = (),
     ) -> int:
         rows = []
-        for record in records:
-            key = record_key(record, tenant)
+        for key, record in zip(record_keys(records, tenant, tenants), records, strict=True):
             try:
                 payload = encode_json(record)
             except (TypeError, ValueError) as err:
                 raise MalformedRecord(f"{key.type} record not storable as JSON: {err}") from err
             rows.append((*key, payload))
-        if not rows:
+        upsert = _ContactUpsert.of(contact_records)
+        if not rows and upsert is None:
             return self.last_id()
         with writing("cannot append to the event log"), self.engine.begin() as conn:
             driver = conn.connection.driver_connection
             assert driver is not None
-            if self._postgres:
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
-                with driver.cursor() as cursor, cursor.copy(_COPY_EVENTS) as copy:
-                    for row in rows:
-                        copy.write_row(row)
+            if not rows:
+                last = None
+            elif self._postgres:
+                with driver.cursor() as cursor:
+                    cursor.execute(_ADVISORY_LOCK, (APPEND_LOCK_KEY,))
+                    with cursor.copy(_COPY_EVENTS) as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                    cursor.execute(_LAST_ID)
+                    found = cursor.fetchone()
+                    last = found[0] if found else None
             else:
                 driver.executemany(_INSERT_EVENTS, rows)
-            last = conn.execute(select(func.max(EventRow.id))).scalar_one()
-        return int(last)
+                found = driver.execute(_LAST_ID).fetchone()
+                last = found[0] if found else None
+            if upsert is not None:
+                upsert.run(conn, self._insert(ContactRecordRow))
+        return self.last_id() if last is None else int(last)
 
     def read_records(
         self, after_id: int = 0, limit: int | None = None, tenant: str | None = None
@@ -119,37 +136,11 @@ class SqlEventStore(EventStore):
     # -- contact records ------------------------------------------------------------------
 
     def upsert_contact_records(self, records: Iterable[StoredContactRecord]) -> None:
-        latest = {record.contact_id: record for record in records}
-        if not latest:
+        upsert = _ContactUpsert.of(records)
+        if upsert is None:
             return
-        for record in latest.values():
-            check_contact_record(record)
-        rows = [_contact_row(record) for record in latest.values()]
-        ids = list(latest)
-        queue_rows = [
-            {"contact_id": r.contact_id, "queue_id": q}
-            for r in latest.values()
-            for q in dict.fromkeys(r.queues)
-        ]
-        agent_rows = [
-            {"contact_id": r.contact_id, "agent_id": a}
-            for r in latest.values()
-            for a in dict.fromkeys(r.agents)
-        ]
-        upsert = self._insert(ContactRecordRow)
-        upsert = upsert.on_conflict_do_update(
-            index_elements=[ContactRecordRow.contact_id],
-            set_={name: upsert.excluded[name] for name in rows[0] if name != "contact_id"},
-        )
         with writing("cannot write contact records"), self.engine.begin() as conn:
-            conn.execute(upsert, rows)
-            for link in (ContactRecordQueueRow, ContactRecordAgentRow):
-                for chunk in _chunks(ids, 500):
-                    conn.execute(delete(link).where(link.contact_id.in_(chunk)))
-            if queue_rows:
-                conn.execute(insert(ContactRecordQueueRow), queue_rows)
-            if agent_rows:
-                conn.execute(insert(ContactRecordAgentRow), agent_rows)
+            upsert.run(conn, self._insert(ContactRecordRow))
 
     def get_contact_record(self, contact_id: str) -> StoredContactRecord | None:
         query = select(ContactRecordRow).where(ContactRecordRow.contact_id == contact_id)
@@ -221,6 +212,50 @@ class SqlEventStore(EventStore):
 
     def _insert(self, table: Any) -> Any:
         return (postgresql.insert if self._postgres else sqlite.insert)(table)
+
+
+class _ContactUpsert:
+    """Contact records checked and turned into rows, ready to write in a transaction."""
+
+    def __init__(self, latest: dict[str, StoredContactRecord]) -> None:
+        self.rows = [_contact_row(record) for record in latest.values()]
+        self.ids = list(latest)
+        self.queue_rows = [
+            {"contact_id": r.contact_id, "queue_id": q}
+            for r in latest.values()
+            for q in dict.fromkeys(r.queues)
+        ]
+        self.agent_rows = [
+            {"contact_id": r.contact_id, "agent_id": a}
+            for r in latest.values()
+            for a in dict.fromkeys(r.agents)
+        ]
+
+    @classmethod
+    def of(cls, records: Iterable[StoredContactRecord]) -> _ContactUpsert | None:
+        """None when there is nothing to write; :class:`MalformedRecord` before any write."""
+        latest = {record.contact_id: record for record in records}
+        if not latest:
+            return None
+        for record in latest.values():
+            check_contact_record(record)
+        return cls(latest)
+
+    def run(self, conn: Connection, insert_rows: Any) -> None:
+        upsert = insert_rows.on_conflict_do_update(
+            index_elements=[ContactRecordRow.contact_id],
+            set_={
+                name: insert_rows.excluded[name] for name in self.rows[0] if name != "contact_id"
+            },
+        )
+        conn.execute(upsert, self.rows)
+        for link in (ContactRecordQueueRow, ContactRecordAgentRow):
+            for chunk in _chunks(self.ids, 500):
+                conn.execute(delete(link).where(link.contact_id.in_(chunk)))
+        if self.queue_rows:
+            conn.execute(insert(ContactRecordQueueRow), self.queue_rows)
+        if self.agent_rows:
+            conn.execute(insert(ContactRecordAgentRow), self.agent_rows)
 
 
 def _parse_payload(stored: str) -> dict[str, Any]:
