@@ -70,6 +70,7 @@ def _define(name: str, summary: str) -> None:
 for _name, _summary in {
     "routing": "Routing engine: assignments per second and latency (scenarios 1k and 10k).",
     "sip": "SIP: sipp calls our UAS and the center (IVR greeting); bridged recorded calls.",
+    "sip_center": "Calls through the whole center: sipp callers, IVR greeting, hang-up.",
     "wfm": "Erlang C and Erlang A staffing of a 96-interval day, against pyworkforce.",
     "wfm_skills": "Two-skill staffing rule vs the simulator (load splits × cross-training).",
     "sim": "Simulator: a day through the real engine vs a SimPy reference model (day, day10x).",
