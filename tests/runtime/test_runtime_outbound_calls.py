@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from telephony_support import free_port, run_sipp
 from voice_support import AgentPhone
 
+from madoguchi.bus import InProcessBus
 from madoguchi.core.config import TimeRange
 from madoguchi.core.dialer import (
     Campaign,
@@ -20,15 +23,18 @@ from madoguchi.core.dialer import (
     DialOutcome,
     FixedRatioPacer,
     ListRecord,
+    ProgressivePacer,
 )
 from madoguchi.core.dialer.events import DialResulted, OutboundConnected
 from madoguchi.core.events import Event
-from madoguchi.core.model import WorkMode
+from madoguchi.core.model import AgentState, Channel, Contact, Direction, WorkMode
 from madoguchi.core.routing import commands as rc
 from madoguchi.demo import open_around_the_clock
+from madoguchi.runtime import CenterRuntime, ManualClock
 from madoguchi.runtime.outbound import CampaignRun, OutboundGateway, Trunk, classify
 from madoguchi.samples import load_sample_center
 from madoguchi.server import CenterServer, ServerOptions
+from madoguchi.store import InMemoryEventStore
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 PASSWORD = "phone-secret-2"
@@ -148,3 +154,93 @@ async def test_dialer_over_trunk_classifies_results_and_bridges_answered_callee(
     assert connected.wait_s < 2.0
     assert len(phone.answered) == 1
     assert phone.heard_frames > 20  # the agent's greeting, echoed by the callee, came back
+
+
+# ---------------------------------------------------------------- blending, stored campaigns
+
+START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC).timestamp()  # a Tuesday, 10:00 in Tokyo
+TEAM_GENERAL = ("op01", "op02", "op03", "op04", "op05")  # op05 works inbound only
+
+
+async def quiet_runtime() -> CenterRuntime:
+    runtime = CenterRuntime(
+        open_around_the_clock(load_sample_center()),
+        store=InMemoryEventStore(),
+        bus=InProcessBus(),
+        clock=ManualClock(START),
+    )
+    await runtime.start()
+    return runtime
+
+
+def no_telephony(runtime: CenterRuntime, **options: Any) -> OutboundGateway:
+    """A gateway that never reaches the trunk in these tests (nothing gets dialled)."""
+    return OutboundGateway(
+        runtime, cast(Any, None), cast(Any, None), Trunk("sip:{number}@127.0.0.1:9"), **options
+    )
+
+
+def reserved(runtime: CenterRuntime) -> set[str]:
+    """Agents the dialer holds (an inbound offer is not a hold)."""
+    return {
+        a.id
+        for a in runtime.engine.agents.values()
+        if a.state is AgentState.RESERVED and a.campaign is not None
+    }
+
+
+async def blend(gateway: OutboundGateway) -> None:
+    """One round of the gateway's blending, once the floor has folded the events so far
+    (listeners are called from the loop, soon after the commit)."""
+    for _ in range(5):
+        await asyncio.sleep(0)
+    gateway._blend()
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+def inbound(runtime: CenterRuntime, contact_id: str) -> rc.EnqueueContact:
+    contact = Contact(
+        id=contact_id,
+        channel=Channel.VOICE,
+        direction=Direction.INBOUND,
+        tenant="midori",
+        created_at=runtime.clock.now(),
+    )
+    return rc.EnqueueContact(contact, "orders")
+
+
+async def test_gateway_holds_only_the_agents_blending_allows_given_live_inbound_figures() -> None:
+    runtime = await quiet_runtime()
+    try:
+        gateway = no_telephony(runtime, tenant="midori")
+        campaign = Campaign(id="renewal", tenant="midori", name="更新", queue="orders",
+                            status=CampaignStatus.RUNNING)  # fmt: skip
+        gateway.add_campaign(CampaignRun(Dialer(campaign, ProgressivePacer()), TEAM_GENERAL, "…"))
+        for agent in TEAM_GENERAL:
+            await runtime.submit(rc.AgentLogin(agent, available=True))
+
+        await blend(gateway)  # no inbound traffic: every agent who may dial is held
+        assert reserved(runtime) == {"op01", "op02", "op03", "op04"}  # never op05 (inbound)
+        assert gateway.decisions["team-general"].outbound_allowed == 5
+
+        await runtime.submit(inbound(runtime, "in1"))  # rings op05, the one free agent
+        await blend(gateway)  # inbound with one agent left on it: reclaim everything at once
+        decision = gateway.decisions["team-general"]
+        assert decision.reclaiming
+        assert decision.outbound_allowed == 0
+        assert reserved(runtime) == set()
+        await blend(gateway)  # Erlang C: inbound needs 2 agents (85 %/20 s) + 1 headroom of 5
+        decision = gateway.decisions["team-general"]
+        assert (decision.inbound_needed, decision.outbound_allowed) == (3, 2)
+        assert len(reserved(runtime)) == 2
+
+        for n in range(2, 7):  # more callers than agents: one waits
+            await runtime.submit(inbound(runtime, f"in{n}"))
+        await blend(gateway)
+        assert reserved(runtime) == set()
+        assert gateway.decisions["team-general"].reclaiming
+        await blend(gateway)  # nothing new is held while a caller waits
+        assert reserved(runtime) == set()
+    finally:
+        await runtime.stop(drain_timeout=0.0)
