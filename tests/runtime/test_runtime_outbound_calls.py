@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 from telephony_support import free_port, run_sipp
 from voice_support import AgentPhone
 
@@ -35,6 +37,16 @@ from madoguchi.runtime.outbound import CampaignRun, OutboundGateway, Trunk, clas
 from madoguchi.samples import load_sample_center
 from madoguchi.server import CenterServer, ServerOptions
 from madoguchi.store import InMemoryEventStore
+from madoguchi.store.campaigns import (
+    CampaignRow,
+    DialAttemptRow,
+    ListRecordRow,
+    add_dnc,
+    create_campaign_tables,
+    import_records,
+    stamp,
+)
+from madoguchi.store.crm import create_crm_engine, create_crm_tables
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 PASSWORD = "phone-secret-2"
@@ -242,5 +254,123 @@ async def test_gateway_holds_only_the_agents_blending_allows_given_live_inbound_
         assert gateway.decisions["team-general"].reclaiming
         await blend(gateway)  # nothing new is held while a caller waits
         assert reserved(runtime) == set()
+    finally:
+        await runtime.stop(drain_timeout=0.0)
+
+
+ALWAYS = {"window_start": "00:00", "window_end": "24:00", "window_days": [0, 1, 2, 3, 4, 5, 6],
+          "holidays_closed": False}  # fmt: skip
+
+
+def outbound_tables(tmp_path: Path) -> sessionmaker[Session]:
+    engine = create_crm_engine(f"sqlite+pysqlite:///{tmp_path / 'crm.sqlite3'}")
+    create_crm_tables(engine)
+    create_campaign_tables(engine)
+    return sessionmaker(engine, class_=Session, expire_on_commit=False)
+
+
+def stored_campaign(db: Session, numbers: list[str], **rules: Any) -> CampaignRow:
+    row = CampaignRow(
+        tenant="midori", key="renewal", name="更新のご案内", type="reminder", mode="progressive",
+        queue="orders", dispositions=[], rules={**ALWAYS, "agents": ["op04"], **rules},
+        status="draft", created_at=stamp(START), updated_at=stamp(START),
+    )  # fmt: skip
+    db.add(row)
+    db.flush()
+    records = [ListRecord(id=f"x{i}", number=n) for i, n in enumerate(numbers)]
+    import_records(db, row, records, START)
+    return row
+
+
+def set_status(sessions: sessionmaker[Session], status: str, **rules: Any) -> None:
+    with sessions() as db:
+        row = db.scalars(select(CampaignRow)).one()
+        row.status = status
+        row.rules = {**row.rules, **rules}
+        row.updated_at = stamp(START + 1 + len(rules))
+        db.commit()
+
+
+async def test_stored_campaign_is_followed_live_and_its_blocks_are_logged(tmp_path: Path) -> None:
+    sessions = outbound_tables(tmp_path)
+    with sessions() as db:
+        stored_campaign(db, ["+81312345671"])
+        db.commit()
+    runtime = await quiet_runtime()
+    try:
+        gateway = no_telephony(runtime, tenant="midori", sessions=sessions)
+        await runtime.submit(rc.AgentLogin("op04", available=True))
+        gateway.sync()
+        assert gateway.campaigns == {}  # a draft is not dialled
+        set_status(sessions, "running")
+        gateway.sync()
+        run = gateway.campaigns["renewal"]
+        assert run.agents == ("op04",)
+        assert run.dialer.status is CampaignStatus.RUNNING
+
+        # the only number goes on the do-not-call list through the API's tables: the dial is
+        # refused at the moment of dialling, logged and stored in the block log
+        with sessions() as db:
+            add_dnc(db, "midori", "+81312345671", START, reason="refused", added_by="op01")
+            db.commit()
+        await blend(gateway)
+        assert reserved(runtime) == {"op04"}
+        gateway._pace(run)
+        with sessions() as db:
+            (block,) = db.scalars(select(DialAttemptRow)).all()
+            assert (block.outcome, block.blocked_reason) == ("blocked", "do_not_call")
+            assert db.scalars(select(ListRecordRow)).one().closed == "do_not_call"
+
+        set_status(sessions, "paused")  # picked up without a restart; the seat is given back
+        gateway.sync()
+        assert run.dialer.status is CampaignStatus.PAUSED
+        await blend(gateway)
+        assert reserved(runtime) == set()
+
+        with sessions() as db:  # a list imported while it runs joins the dialer
+            row = db.scalars(select(CampaignRow)).one()
+            import_records(db, row, [ListRecord(id="y", number="+81312345672")], START)
+            db.commit()
+        set_status(sessions, "running")
+        gateway.sync()
+        assert "+81312345672" in {r.number for r in run.dialer.records.values()}
+        assert run.dialer.status is CampaignStatus.RUNNING
+    finally:
+        await runtime.stop(drain_timeout=0.0)
+
+
+async def test_daily_cap_counted_from_stored_dials_stops_dialling_and_frees_the_seat(
+    tmp_path: Path,
+) -> None:
+    sessions = outbound_tables(tmp_path)
+    with sessions() as db:
+        row = stored_campaign(db, ["+81312345671", "+81312345672"], daily_cap=2)
+        row.status = "running"
+        for minute in (1, 2):  # two dials already placed today (Tokyo), before a restart
+            db.add(DialAttemptRow(tenant="midori", campaign_id=row.id, number="+81300000000",
+                                  attempt=1, placed_at=stamp(START - 60 * minute),
+                                  outcome="busy", connected=False, notes=""))  # fmt: skip
+        db.commit()
+    runtime = await quiet_runtime()
+    try:
+        gateway = no_telephony(runtime, tenant="midori", sessions=sessions)
+        await runtime.submit(rc.AgentLogin("op04", available=True))
+        gateway.sync()
+        run = gateway.campaigns["renewal"]
+        assert run.dialer.today(START) == (2, 0)
+        gateway._pace(run)
+        assert run.capped == "daily_cap"
+        await blend(gateway)
+        assert reserved(runtime) == set()  # a capped campaign holds nobody
+        gateway._pace(run)
+        with sessions() as db:  # nothing was dialled or taken off the list
+            assert len(db.scalars(select(DialAttemptRow)).all()) == 2
+        assert run.ringing == {}
+
+        runtime.clock.set(START + 86_400.0)  # type: ignore[attr-defined]
+        gateway._pace(run)  # a new day in Tokyo
+        assert run.capped is None
+        await blend(gateway)
+        assert reserved(runtime) == {"op04"}
     finally:
         await runtime.stop(drain_timeout=0.0)
