@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from madoguchi.telephony.errors import SipCallError
 from madoguchi.telephony.sip.dialog import Dialog
+from madoguchi.telephony.sip.fields import header_tag
 from madoguchi.telephony.sip.message import SipRequest
 from madoguchi.telephony.sip.sdp import AudioDescription
 
@@ -55,6 +56,8 @@ class EndReason(enum.StrEnum):
     """No response to our INVITE (timer B)."""
     NO_ACK = "no_ack"
     """Our 2xx was never acknowledged."""
+    REPLACED = "replaced"
+    """Another INVITE took this call's place (RFC 3891 Replaces): BYE (or CANCEL) sent."""
     MEDIA_TIMEOUT = "media_timeout"
     """The application ended the call because RTP stopped (hangup with this reason)."""
     SHUTDOWN = "shutdown"
@@ -119,6 +122,31 @@ class Call:
         self.on_refer: Callable[[str], None] | None = None
         """Called with the Refer-To URI when the peer asks us to transfer the call (REFER);
         report the outcome with :meth:`notify_transfer`. Without it REFER is declined (603)."""
+        self.refer_replaces: Call | None = None
+        """Set before ``on_refer`` when the Refer-To carries ``?Replaces=``: the live call of
+        this endpoint that it names (attended transfer; no match is answered for the
+        application with NOTIFY 481)."""
+        self.replaces: Call | None = None
+        """Inbound: the call this INVITE replaces (RFC 3891), already matched; answering this
+        call hangs that one up (BYE, or CANCEL for an early outbound call)."""
+        self.on_replaced: Callable[[Call], None] | None = None
+        """Called with the new inbound call when an INVITE with Replaces names this call
+        (instead of ``on_incoming_call``). Answer it to take over; reject it to keep this call.
+        Clear ``on_ended`` first if ending this call must not end the session."""
+        self.on_early_media: Callable[[AudioDescription], None] | None = None
+        """Outbound: called with the callee's SDP from a 183 Session Progress (early media:
+        ring-back or an announcement before answer); ``remote_sdp`` is set too."""
+        self.early_remote_tag = ""
+        """Outbound: the callee's To tag from its latest provisional response."""
+
+    @property
+    def remote_tag(self) -> str:
+        """The peer's tag in this call's dialog (early or confirmed; '' if none yet)."""
+        if self.dialog is not None:
+            return self.dialog.remote_tag
+        if self.direction == "inbound":
+            return header_tag(self.invite.headers.first("from"))
+        return self.early_remote_tag
 
     # -- application actions ---------------------------------------------------------------
 
@@ -126,6 +154,16 @@ class Call:
         """Inbound: send 180 Ringing."""
         self._require("inbound", CallState.RINGING)
         self._endpoint._provisional(self, 180)
+
+    def progress(self, sdp: bytes) -> None:
+        """Inbound: send 183 Session Progress with our SDP answer, for early media.
+
+        RTP may flow both ways from now on (announcements, ring-back before answer); the call
+        stays unanswered (no charge for the caller) until :meth:`answer`, which must send the
+        same SDP (RFC 3261 §13.2.1: one answer per offer)."""
+        self._require("inbound", CallState.RINGING)
+        self.local_sdp = sdp
+        self._endpoint._provisional(self, 183, sdp)
 
     def answer(self, sdp: bytes) -> None:
         """Inbound: send 200 OK with our SDP answer."""

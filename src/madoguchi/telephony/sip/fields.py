@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from madoguchi.telephony.errors import SipParseError
 
@@ -166,3 +167,49 @@ def new_branch() -> str:
 def new_call_id(host: str) -> str:
     """A fresh Call-ID at ``host``."""
     return f"{secrets.token_hex(10)}@{host}"
+
+
+@dataclass(slots=True, frozen=True)
+class Replaces:
+    """A Replaces value (RFC 3891): the dialog that a new INVITE takes the place of.
+
+    The tags are seen from the side that receives the Replaces: ``to_tag`` is the recipient's
+    own (local) tag in that dialog, ``from_tag`` the tag of the recipient's peer.
+    """
+
+    call_id: str
+    to_tag: str
+    from_tag: str
+    early_only: bool = False
+
+    def __str__(self) -> str:
+        text = f"{self.call_id};to-tag={self.to_tag};from-tag={self.from_tag}"
+        return text + (";early-only" if self.early_only else "")
+
+
+def parse_replaces(value: str) -> Replaces:
+    """Parse ``call-id;to-tag=x;from-tag=y[;early-only]``; both tags are required."""
+    call_id, _, params_text = value.strip().partition(";")
+    call_id = call_id.strip()
+    params = parse_params(params_text)
+    if not call_id or " " in call_id:
+        raise SipParseError(f"Replaces without a Call-ID: {value[:60]!r}")
+    to_tag, from_tag = params.get("to-tag", ""), params.get("from-tag", "")
+    if not to_tag or not from_tag:
+        raise SipParseError(f"Replaces needs to-tag and from-tag: {value[:60]!r}")
+    return Replaces(call_id, to_tag, from_tag, "early-only" in params)
+
+
+def uri_replaces(uri: str) -> Replaces | None:
+    """The ``?Replaces=`` header of a URI (a Refer-To target), percent-decoded; None if none.
+
+    ``sip:2002@center?Replaces=abc%40host%3Bto-tag%3D1%3Bfrom-tag%3D2`` → Replaces(abc@host, …).
+    """
+    _, question, headers = uri.partition("?")
+    if not question:
+        return None
+    for item in headers.split("&"):
+        name, _, value = item.partition("=")
+        if unquote(name).strip().lower() == "replaces":
+            return parse_replaces(unquote(value))
+    return None

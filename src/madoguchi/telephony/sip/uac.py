@@ -15,7 +15,14 @@ from madoguchi.telephony.errors import SdpError
 from madoguchi.telephony.sip.call import Call, CallState, EndReason
 from madoguchi.telephony.sip.dialog import Dialog, DialogKey
 from madoguchi.telephony.sip.digest import authorization_value
-from madoguchi.telephony.sip.fields import new_branch, new_call_id, new_tag, parse_uri, parse_via
+from madoguchi.telephony.sip.fields import (
+    header_tag,
+    new_branch,
+    new_call_id,
+    new_tag,
+    parse_uri,
+    parse_via,
+)
 from madoguchi.telephony.sip.message import Headers, SipRequest, SipResponse
 from madoguchi.telephony.sip.sdp import parse_sdp
 from madoguchi.telephony.sip.transaction import (
@@ -186,8 +193,13 @@ class UacMixin:
                 call.state = CallState.RINGING
                 if call.cancel_requested:
                     self._send_cancel(call)
+            tag = header_tag(response.headers.first("to"))
+            if tag:
+                call.early_remote_tag = tag
             if status in (180, 183) and call.on_ringing is not None:
                 call.on_ringing()
+            if status > 100 and response.body and call.state is CallState.RINGING:
+                self._early_media(call, response)
         elif status < 300:
             self._uac_answered(call, response)
         elif status in (401, 407) and self._retry_with_auth(call, response):
@@ -200,6 +212,18 @@ class UacMixin:
                 else (EndReason.FAILED)
             )
             self._end(call, reason)
+
+    def _early_media(self, call: Call, response: SipResponse) -> None:
+        """A provisional response with SDP (183): the callee's answer, media before the 200."""
+        try:
+            sdp = parse_sdp(response.body)
+            sdp.codec  # noqa: B018 - raises SdpError without a common codec
+        except SdpError as err:
+            log.info("bad SDP in %d: %s", response.status, err)
+            return
+        call.remote_sdp = sdp
+        if call.on_early_media is not None:
+            call.on_early_media(sdp)
 
     def _uac_answered(self, call: Call, response: SipResponse) -> None:
         if call.dialog is not None:  # a retransmitted 2xx: ACK again

@@ -5,6 +5,14 @@ New INVITEs become :class:`~madoguchi.telephony.sip.call.Call` objects handed to
 from our own SDP with the mirrored direction (hold and resume); CANCEL ends a ringing call with
 487; BYE and INFO work inside a dialog (481 outside); REGISTER goes through digest
 authentication to the registrar.
+
+Replaces (RFC 3891): an INVITE with a ``Replaces`` header, or a REFER whose Refer-To carries
+``?Replaces=``, names a dialog of this endpoint by Call-ID, ``to-tag`` (our tag) and
+``from-tag`` (the peer's). Nothing live matches, or it is an early dialog the peer started:
+481 (for REFER, in the NOTIFY sipfrag); ``early-only`` against a confirmed dialog: 486; more
+than one Replaces or a malformed one: 400. A matched INVITE goes to the replaced call's
+``on_replaced`` (else ``on_incoming_call``) with ``call.replaces`` set, and answering it
+ends the replaced call (BYE, or CANCEL when it was our own early call).
 """
 
 from __future__ import annotations
@@ -13,11 +21,17 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
-from madoguchi.telephony.errors import SdpError
+from madoguchi.telephony.errors import SdpError, SipParseError
 from madoguchi.telephony.sip.call import Call, CallState, EndReason
 from madoguchi.telephony.sip.dialog import Dialog, DialogKey
 from madoguchi.telephony.sip.digest import DigestAuthenticator
-from madoguchi.telephony.sip.fields import new_tag, parse_name_addr
+from madoguchi.telephony.sip.fields import (
+    Replaces,
+    new_tag,
+    parse_name_addr,
+    parse_replaces,
+    uri_replaces,
+)
 from madoguchi.telephony.sip.message import SipRequest, SipResponse, reason_phrase, response_to
 from madoguchi.telephony.sip.registrar import Registrar
 from madoguchi.telephony.sip.sdp import build_sdp, parse_sdp
@@ -86,14 +100,52 @@ class UasMixin:
             return response_to(request, 400, "Bad Request - one Refer-To needed")
         if call.on_refer is None or call.state is not CallState.ANSWERED:
             return response_to(request, 603)
-        target = parse_name_addr(targets[0]).uri
-        asyncio.get_running_loop().call_soon(self._start_transfer, call, target)
+        try:
+            target = parse_name_addr(targets[0]).uri
+            replaces = uri_replaces(target)
+        except SipParseError as err:
+            return response_to(request, 400, f"Bad Request - Refer-To: {err}"[:80])
+        replaced: Call | None = None
+        status = 0
+        if replaces is not None:  # attended transfer: the dialog must be one of ours
+            replaced, status = self._match_replaces(replaces)
+        asyncio.get_running_loop().call_soon(self._start_transfer, call, target, replaced, status)
         return response_to(request, 202)
 
-    def _start_transfer(self, call: Call, target: str) -> None:
+    def _match_replaces(self, replaces: Replaces) -> tuple[Call | None, int]:
+        """The live call a Replaces names, or the status that refuses it (RFC 3891 §3)."""
+        call = self.find_dialog(replaces.call_id, replaces.to_tag, replaces.from_tag)
+        if call is None:
+            return None, 481
+        if call.state is not CallState.ANSWERED and call.direction == "inbound":
+            return None, 481  # an early dialog we did not initiate
+        if call.state is CallState.ANSWERED and replaces.early_only:
+            return None, 486
+        return call, 0
+
+    def find_dialog(self, call_id: str, local_tag: str, remote_tag: str) -> Call | None:
+        """The live call whose dialog (confirmed or early) has these Call-ID and tags."""
+        call = self._dialogs.get((call_id, local_tag, remote_tag))
+        if call is not None and call.state is not CallState.ENDED:
+            return call
+        for call in self._invite_calls.values():
+            if (
+                call.call_id == call_id
+                and call.local_tag == local_tag
+                and call.remote_tag == remote_tag
+                and call.state is not CallState.ENDED
+            ):
+                return call
+        return None
+
+    def _start_transfer(self, call: Call, target: str, replaced: Call | None, status: int) -> None:
         if call.state is not CallState.ANSWERED or call.on_refer is None:
             return
         self._notify_transfer(call, 100)
+        if status:
+            self._notify_transfer(call, status)
+            return
+        call.refer_replaces = replaced
         call.on_refer(target)
 
     def _notify_transfer(self, call: Call, status: int) -> None:
@@ -167,7 +219,18 @@ class UasMixin:
                 remote_sdp.codec  # noqa: B018 - raises SdpError without a common codec
             except SdpError as err:
                 status = err.status_hint
-        if not status and self.on_incoming_call is None:
+        replaced: Call | None = None
+        replaces_values = request.headers.values("replaces")
+        if replaces_values and not status:
+            if len(replaces_values) > 1:
+                status = 400
+            else:
+                try:
+                    replaced, status = self._match_replaces(parse_replaces(replaces_values[0]))
+                except SipParseError:
+                    status = 400
+        handler = replaced.on_replaced if replaced is not None else None
+        if not status and handler is None and self.on_incoming_call is None:
             status = 480
         if status:
             response = response_to(request, status, to_tag=tag)
@@ -188,8 +251,12 @@ class UasMixin:
             call.session_expires = value
             supported = ",".join(request.headers.get_all("supported")).lower()
             call.timer_required = "timer" in supported
+        call.replaces = replaced
         self._track(call, tx.key)
         self.stats["calls"] += 1
+        if handler is not None:
+            handler(call)
+            return
         assert self.on_incoming_call is not None
         self.on_incoming_call(call)
 
@@ -249,10 +316,14 @@ class UasMixin:
         response.body = call.local_sdp
         return response
 
-    def _provisional(self, call: Call, status: int) -> None:
+    def _provisional(self, call: Call, status: int, sdp: bytes = b"") -> None:
         assert call.server_tx is not None
         response = response_to(call.invite, status, to_tag=call.local_tag)
         response.headers.add("Contact", f"<{self._contact()}>")
+        if sdp:  # early media (RFC 3960 gateway model): the answer comes before the 200
+            response.headers.add("Allow", ALLOW)
+            response.headers.add("Content-Type", "application/sdp")
+            response.body = sdp
         self._send(call.server_tx.respond(response, self._now()))
         self._watch(call.server_tx)
 
@@ -266,6 +337,9 @@ class UasMixin:
         self._send(tx.respond(self._ok_with_sdp(call.invite, call), self._now()))
         self._watch(tx)
         call._mark_answered()
+        replaced = call.replaces
+        if replaced is not None and replaced.state is not CallState.ENDED:
+            replaced.hangup(EndReason.REPLACED)
 
     def _reject(self, call: Call, status: int) -> None:
         tx = call.server_tx
