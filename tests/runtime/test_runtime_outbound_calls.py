@@ -282,6 +282,14 @@ def stored_campaign(db: Session, numbers: list[str], **rules: Any) -> CampaignRo
     return row
 
 
+def status(run: CampaignRun) -> CampaignStatus:
+    return run.dialer.status
+
+
+def capped(run: CampaignRun) -> str | None:
+    return run.capped
+
+
 def set_status(sessions: sessionmaker[Session], status: str, **rules: Any) -> None:
     with sessions() as db:
         row = db.scalars(select(CampaignRow)).one()
@@ -306,7 +314,7 @@ async def test_stored_campaign_is_followed_live_and_its_blocks_are_logged(tmp_pa
         gateway.sync()
         run = gateway.campaigns["renewal"]
         assert run.agents == ("op04",)
-        assert run.dialer.status is CampaignStatus.RUNNING
+        assert status(run) is CampaignStatus.RUNNING
 
         # the only number goes on the do-not-call list through the API's tables: the dial is
         # refused at the moment of dialling, logged and stored in the block log
@@ -323,7 +331,7 @@ async def test_stored_campaign_is_followed_live_and_its_blocks_are_logged(tmp_pa
 
         set_status(sessions, "paused")  # picked up without a restart; the seat is given back
         gateway.sync()
-        assert run.dialer.status is CampaignStatus.PAUSED
+        assert status(run) is CampaignStatus.PAUSED
         await blend(gateway)
         assert reserved(runtime) == set()
 
@@ -334,7 +342,7 @@ async def test_stored_campaign_is_followed_live_and_its_blocks_are_logged(tmp_pa
         set_status(sessions, "running")
         gateway.sync()
         assert "+81312345672" in {r.number for r in run.dialer.records.values()}
-        assert run.dialer.status is CampaignStatus.RUNNING
+        assert status(run) is CampaignStatus.RUNNING
     finally:
         await runtime.stop(drain_timeout=0.0)
 
@@ -359,7 +367,7 @@ async def test_daily_cap_counted_from_stored_dials_stops_dialling_and_frees_the_
         run = gateway.campaigns["renewal"]
         assert run.dialer.today(START) == (2, 0)
         gateway._pace(run)
-        assert run.capped == "daily_cap"
+        assert capped(run) == "daily_cap"
         await blend(gateway)
         assert reserved(runtime) == set()  # a capped campaign holds nobody
         gateway._pace(run)
@@ -369,7 +377,7 @@ async def test_daily_cap_counted_from_stored_dials_stops_dialling_and_frees_the_
 
         runtime.clock.set(START + 86_400.0)  # type: ignore[attr-defined]
         gateway._pace(run)  # a new day in Tokyo
-        assert run.capped is None
+        assert capped(run) is None
         await blend(gateway)
         assert reserved(runtime) == {"op04"}
     finally:
