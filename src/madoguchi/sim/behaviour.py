@@ -70,6 +70,8 @@ class AgentBehaviour:
         self._ring: DurationStream | None = None
         if not _is_zero(pool.ring_delay):
             self._ring = DurationStream(pool.ring_delay, generator)
+        self.answers_at_once = self._ring is None
+        """Whether every offer is answered at once (a ring delay of 0)."""
 
     def ring_delay(self) -> float:
         """Seconds from an offer to the answer (0 answers at once)."""

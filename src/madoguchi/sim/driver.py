@@ -40,7 +40,9 @@ _ARRIVE, _PATIENCE, _ANSWER, _HANG_UP, _WRAP_UP, _ROSTER, _FLOW = range(7)
 _INF = float("inf")
 # enum members read once: on Python 3.11 a member looked up on its enum class costs ~0.5 µs
 _NOT_READY = AgentState.NOT_READY
-_BUSY_STATES = frozenset({AgentState.ON_CONTACT, AgentState.RESERVED, AgentState.LOGGED_OUT})
+_ON_CONTACT = AgentState.ON_CONTACT
+_RESERVED = AgentState.RESERVED
+_LOGGED_OUT = AgentState.LOGGED_OUT
 _COMPLETED = EndReason.COMPLETED
 _ABANDONED = EndReason.ABANDONED
 _NEW = re.QueueEntry.NEW
@@ -105,6 +107,12 @@ class Simulation:
         self._agent_behaviour = {
             agent_id: behaviours[pool.name] for agent_id, pool in self._roster.pool_of.items()
         }
+        self._answers_at_once = {
+            agent_id for agent_id, b in self._agent_behaviour.items() if b.answers_at_once
+        }
+        """Agents whose ring delay is always 0 (no draw needed)."""
+        self._own_acw = [kind.after_contact_work is not None for kind in scenario.mix]
+        """Per contact kind: the simulated agent ends after-contact work (else the queue)."""
         timezone = center.timezone
         self.start = scenario.start_epoch(timezone)
         self.close = scenario.epoch_at(scenario.close_min, timezone)
@@ -137,6 +145,8 @@ class Simulation:
         self.refused: list[tuple[Any, str]] = []
         self.redials = 0
         self._timer: float | None = None
+        self._timer_stale = False
+        """A command ran since ``_timer`` was read: ask the engine again before the next step."""
         self._handlers: dict[type[Any], Callable[[Any], None]] = {
             re.ContactQueued: self._on_queued,
             re.ContactOffered: self._on_offered,
@@ -184,7 +194,11 @@ class Simulation:
         heap = self._heap
         end = self.end
         steps = 0
+        engine = self.engine
         while True:
+            if self._timer_stale:
+                self._timer_stale = False
+                self._timer = engine.next_timer()
             next_arrival = times[index] if index < count else _INF
             next_own = heap[0][0] if heap else _INF
             timer = self._timer
@@ -196,9 +210,10 @@ class Simulation:
             if now > end:
                 break
             if timer <= next_arrival and timer <= next_own:
-                fired = self.engine.handle_timer(now)
+                fired = engine.handle_timer(now)
                 self._handle(fired)
-                self._timer = self.engine.next_timer()
+                self._timer_stale = False
+                self._timer = engine.next_timer()
                 if not fired and self._timer is not None and self._timer <= now:
                     self._timer = None  # nothing to do yet: wait for the next command
             elif next_arrival <= next_own:
@@ -246,7 +261,7 @@ class Simulation:
         while self._answer_now:
             contact_id, agent_id = self._answer_now.pop()
             self._send(rc.AcceptOffer(contact_id, agent_id), now)
-        self._timer = self.engine.next_timer()
+        self._timer_stale = True
         return True
 
     def _handle(self, events: list[Any]) -> None:
@@ -277,6 +292,7 @@ class Simulation:
             return
         contact = self._contact(contact_id, spec.queue, now, kind, in_flow=False)
         self._send(rc.EnqueueContact(contact, spec.queue, spec.priority, spec.skills or None), now)
+        # answered at once (no ring delay) or ended: patience never matters, no heap entry
         if patience != _INF and call.waiting and contact_id in self._calls:
             self._push(now + patience, _PATIENCE, contact_id)
 
@@ -330,7 +346,10 @@ class Simulation:
         self._calls.pop(contact_id, None)
 
     def _act(self, now: float, what: int, payload: Any) -> None:
-        if what == _PATIENCE:
+        if what == _HANG_UP:
+            if payload in self._calls:
+                self._send(rc.EndContact(payload, _COMPLETED), now)
+        elif what == _PATIENCE:
             call = self._calls.get(payload)
             if call is not None and call.waiting:
                 self._send(rc.AbandonContact(payload), now)
@@ -339,9 +358,6 @@ class Simulation:
             call = self._calls.get(contact_id)
             if call is not None and call.waiting and call.offered_to == agent_id:
                 self._send(rc.AcceptOffer(contact_id, agent_id), now)
-        elif what == _HANG_UP:
-            if payload in self._calls:
-                self._send(rc.EndContact(payload, _COMPLETED), now)
         elif what == _WRAP_UP:
             agent_id, contact_id = payload
             if self._wrap_ups.get(agent_id) == contact_id:  # not ended by the queue's timer
@@ -416,7 +432,11 @@ class Simulation:
         if call is None:
             return
         call.offered_to = event.agent_id
-        delay = self._agent_behaviour[event.agent_id].ring_delay()
+        agent_id = event.agent_id
+        if agent_id in self._answers_at_once:
+            self._answer_now.append((event.contact_id, agent_id))
+            return
+        delay = self._agent_behaviour[agent_id].ring_delay()
         if delay > 0:
             self._push(event.at + delay, _ANSWER, (event.contact_id, event.agent_id))
         else:
@@ -467,7 +487,7 @@ class Simulation:
             return
         if call.waiting and event.reason is not _ABANDONED:
             self._collector.ended_without_agent(event.queue_id or call.queue, call.arrived_at)
-        if event.agent_id is not None:
+        if event.agent_id is not None and self._own_acw[call.kind]:
             acw = self._callers[call.kind].after_contact_work()
             if acw is not None:
                 self._wrap_ups[event.agent_id] = event.contact_id
@@ -483,6 +503,8 @@ class Simulation:
         self._agent_states[agent_id] = state
         self._collector.agent_state(agent_id, state, event.at)
         away = self._away
+        if state is not _NOT_READY and not away and not self._logout_pending:
+            return  # the usual case: nobody on a break or leaving
         if (
             state is _NOT_READY
             and agent_id not in away
@@ -495,7 +517,13 @@ class Simulation:
             reason = away[agent_id]
             change = RosterChange(0.0, agent_id, RosterAction.NOT_READY, reason)
             self._push(event.at, _ROSTER, change)
-        if self._logout_pending and agent_id in self._logout_pending and state not in _BUSY_STATES:
+        if (
+            self._logout_pending
+            and agent_id in self._logout_pending
+            and state is not _ON_CONTACT
+            and state is not _RESERVED
+            and state is not _LOGGED_OUT
+        ):
             self._push(event.at, _ROSTER, RosterChange(0.0, agent_id, RosterAction.LOGOUT))
 
 
