@@ -328,3 +328,83 @@ async def test_given_nulls_when_patching_then_required_fields_keep_their_values(
     assert body["name"] == CAMPAIGN["name"]
     assert body["dispositions"] == CAMPAIGN["dispositions"]
     assert (body["queue"], body["rules"]["max_attempts"]) == ("sales", 2)
+
+
+async def capped_campaign(sv: httpx.AsyncClient, **rules: Any) -> None:
+    body = {**CAMPAIGN, "rules": rules}
+    assert (await sv.post("/api/v1/campaigns", json=body)).status_code == 201
+    imported = await sv.post(
+        "/api/v1/campaigns/renew-2026/list",
+        files={"file": ("list.csv", GOOD_CSV.encode(), "text/csv")},
+    )
+    assert imported.status_code == 200, imported.text
+    assert (await sv.post("/api/v1/campaigns/renew-2026/start")).status_code == 200
+
+
+async def dial_next(agent: httpx.AsyncClient) -> httpx.Response:
+    record = (await agent.get("/api/v1/campaigns/renew-2026/preview")).json()["record"]
+    return await agent.post(f"/api/v1/campaigns/renew-2026/records/{record['key']}/dial")
+
+
+async def test_given_a_daily_cap_of_dials_when_reached_then_409_and_the_refusal_is_logged(
+    sign_in: SignIn, app: FastAPI
+) -> None:
+    sv = await sign_in("sv01")
+    await capped_campaign(sv, daily_cap=1)
+    agent = await sign_in("op01")
+    first = await dial_next(agent)
+    assert first.json()["placed"] is True
+    await agent.post(f"/api/v1/attempts/{first.json()['attempt_id']}/result",
+                     json={"outcome": "no_answer"})  # fmt: skip
+    second = await dial_next(agent)
+    assert second.status_code == 409
+    assert second.json()["error_id"] == "daily-cap-reached"
+    assert "daily cap of 1 dials" in second.json()["message"]
+    blocked = [r for r in rows(app, DialAttemptRow) if r.outcome == "blocked"]
+    assert [r.blocked_reason for r in blocked] == ["daily_cap"]
+    open_records = [r for r in rows(app, ListRecordRow) if r.closed is None]
+    assert len(open_records) == 2  # the capped record is not closed: it waits for tomorrow
+
+
+async def test_given_a_daily_cap_of_connects_when_reached_then_409(
+    sign_in: SignIn, app: FastAPI
+) -> None:
+    sv = await sign_in("sv01")
+    await capped_campaign(sv, daily_connect_cap=1)
+    agent = await sign_in("op01")
+    first = (await dial_next(agent)).json()
+    await agent.post(f"/api/v1/attempts/{first['attempt_id']}/result",
+                     json={"outcome": "answered", "ring_s": 5.0})  # fmt: skip
+    second = await dial_next(agent)
+    assert second.status_code == 409
+    assert "daily cap of 1 connects" in second.json()["message"]
+    assert [r.blocked_reason for r in rows(app, DialAttemptRow) if r.outcome == "blocked"] == [
+        "daily_connect_cap"
+    ]
+
+
+async def test_given_an_unknown_agent_in_the_rules_when_creating_then_422_names_the_field(
+    sign_in: SignIn,
+) -> None:
+    sv = await sign_in("sv01")
+    body = {**CAMPAIGN, "mode": "progressive", "rules": {"agents": ["op04", "op25"]}}
+    created = await sv.post("/api/v1/campaigns", json=body)  # op25 works for another tenant
+    assert created.status_code == 422
+    assert created.json()["details"][0]["field"] == "body.rules.agents"
+    assert "op25" in created.json()["details"][0]["message"]
+
+
+async def test_given_a_dial_without_a_trunk_when_read_then_the_attempt_waits_for_its_result(
+    sign_in: SignIn,
+) -> None:
+    sv = await sign_in("sv01")
+    await running_campaign(sv)
+    agent = await sign_in("op01")
+    dial = (await dial_next(agent)).json()
+    assert dial["over_trunk"] is False  # no trunk in the sample center: the agent reports
+    attempt = (await agent.get(f"/api/v1/attempts/{dial['attempt_id']}")).json()
+    assert (attempt["outcome"], attempt["connected"], attempt["agent_id"]) == (None, False, "op01")
+    await agent.post(f"/api/v1/attempts/{dial['attempt_id']}/result", json={"outcome": "busy"})
+    assert (await agent.get(f"/api/v1/attempts/{dial['attempt_id']}")).json()["outcome"] == "busy"
+    other = await sign_in("sv05")
+    assert (await other.get(f"/api/v1/attempts/{dial['attempt_id']}")).status_code == 404
