@@ -7,23 +7,32 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import socket
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+from argon2 import PasswordHasher
+from pydantic import SecretStr
+from sqlalchemy import select
 from telephony_support import free_port, run_sipp
 from voice_support import AgentPhone
 
+from madoguchi.api.seed import seed_sample_users
 from madoguchi.core.config import CenterConfig, TrunkConfig
 from madoguchi.core.dialer import DialOutcome
 from madoguchi.core.dialer.events import DialBlocked, DialResulted, OutboundConnected
 from madoguchi.core.events import Event
-from madoguchi.core.model import WorkMode
+from madoguchi.core.model import AgentState, WorkMode
 from madoguchi.core.routing import commands as rc
 from madoguchi.demo import open_around_the_clock
 from madoguchi.runtime.campaign_file import CampaignFileError, load_campaign_file
 from madoguchi.runtime.outbound import Trunk
 from madoguchi.samples import load_sample_center
 from madoguchi.server import CenterServer, ServerOptions
+from madoguchi.settings import Settings
+from madoguchi.store.campaigns import DialAttemptRow
 
 PASSWORD = "phone-secret-3"
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -143,3 +152,206 @@ async def test_server_dials_campaign_over_tenant_trunk_notes_early_media_and_bri
     (gateway, _task) = server.outbound[0]
     assert gateway.stats["dials"] == 1
     assert gateway.stats["early_media"] == 1  # the announcement before the 200 OK
+
+
+# ---------------------------------------------------------------- the database drives serve
+
+HTTP_PASSWORD = "serve-password-1"
+ALWAYS = {"window_start": "00:00", "window_end": "24:00", "window_days": [0, 1, 2, 3, 4, 5, 6],
+          "holidays_closed": False, "ring_timeout_s": 5}  # fmt: skip
+
+
+class RoutedTrunk(Trunk):
+    """The tenant's trunk, its far end chosen by the number's last digit (several sipp)."""
+
+    def __init__(self, ports: dict[str, int]) -> None:
+        super().__init__("sip:{number}@127.0.0.1", caller_id="0120000100")
+        self.ports = ports
+
+    def uri(self, number: str) -> str:
+        return f"sip:{number.lstrip('+')}@127.0.0.1:{self.ports[number[-1]]}"
+
+
+async def web_server(tmp_path: Path, callee_port: int) -> CenterServer:
+    settings = Settings(
+        environment="test",
+        secret_key=SecretStr("s" * 48),
+        database_url=f"sqlite+pysqlite:///{tmp_path / 'crm.sqlite3'}",
+        log_json=False,
+        _env_file=None,
+    )  # type: ignore[call-arg]
+    server = CenterServer(
+        ServerOptions(
+            config=center_with_trunk(callee_port),
+            data_dir=tmp_path / "data",
+            sip_port=free_port(),
+            http_port=free_port(socket.SOCK_STREAM),
+            phone_password_default=PASSWORD,
+            drain_timeout_s=1.0,
+            settings=settings,
+        )
+    )
+    await server.start()
+    with server.app.state.ctx.sessions() as db:
+        seed_sample_users(db, server.config, HTTP_PASSWORD, server.runtime.clock.now(),
+                          PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))  # fmt: skip
+    return server
+
+
+async def signed_in(server: CenterServer, username: str) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.options.http_port}")
+    response = await client.post(
+        "/api/v1/auth/sign-in", json={"username": username, "password": HTTP_PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+    return client
+
+
+async def agent_phone_ready(server: CenterServer, agent: str, mode: WorkMode) -> AgentPhone:
+    phone = AgentPhone(talk_s=2.0, ring_s=0.1, greeting_s=1.0)
+    extension = server.config.agent(agent).extension
+    assert extension is not None
+    await phone.endpoint.start()
+    status = await phone.endpoint.register(
+        f"sip:{extension}@127.0.0.1",
+        ("127.0.0.1", server.endpoint.port),
+        (extension, PASSWORD),
+        expires=600,
+    )
+    assert status == 200
+    await server.runtime.submit(rc.AgentLogin(agent, work_mode=mode, available=True))
+    return phone
+
+
+def attempts(server: CenterServer) -> list[DialAttemptRow]:
+    with server.app.state.ctx.sessions() as db:
+        return list(db.scalars(select(DialAttemptRow).order_by(DialAttemptRow.id)))
+
+
+@pytest.mark.peer
+async def test_campaign_started_through_the_api_is_dialled_by_the_running_server(
+    tmp_path: Path,
+) -> None:
+    callee_port = free_port()
+    callee = asyncio.create_task(
+        run_sipp("-sn", "uas", "-rtp_echo", "-p", str(callee_port), "-m", "1", cwd=tmp_path,
+                 timeout=50)
+    )  # fmt: skip
+    await asyncio.sleep(1.0)  # let sipp bind
+    server = await web_server(tmp_path, callee_port)
+    events: list[Event] = []
+    server.runtime.listen(lambda _i, e: events.append(e))
+    phone = await agent_phone_ready(server, "op04", WorkMode.OUTBOUND)
+    sv = await signed_in(server, "sv01")
+    try:
+        body = {"key": "renewal", "name": "更新のご案内", "mode": "progressive",
+                "queue": "orders", "rules": {**ALWAYS, "agents": ["op04"]}}  # fmt: skip
+        assert (await sv.post("/api/v1/campaigns", json=body)).status_code == 201
+        refused = await sv.post("/api/v1/dnc", json={"number": "090-1111-2222"})
+        assert refused.status_code == 200
+        csv = "phone,name\n090-1111-2222,鈴木\n03-1234-5678,佐藤\n"
+        upload = {"file": ("list.csv", csv.encode(), "text/csv")}
+        imported = await sv.post("/api/v1/campaigns/renewal/list", files=upload)
+        assert imported.json()["on_do_not_call"] == 1
+        await asyncio.sleep(2.5)
+        assert attempts(server) == []  # a draft is not dialled
+        assert (await sv.post("/api/v1/campaigns/renewal/start")).status_code == 200
+        result = await asyncio.wait_for(callee, 50)  # dialled within the next second
+        assert result.returncode == 0, result.output
+        paused = await sv.post("/api/v1/campaigns/renewal/pause")
+        assert paused.status_code == 200
+        (gateway, _task) = server.outbound[0]
+        for _ in range(40):
+            await asyncio.sleep(0.1)
+            if gateway.campaigns["renewal"].dialer.status.value == "paused":
+                break
+        assert gateway.campaigns["renewal"].dialer.status.value == "paused"
+        report = (await sv.get("/api/v1/campaigns/renewal/report")).json()
+    finally:
+        await sv.aclose()
+        await phone.close()
+        await server.stop()
+    blocked, answered = attempts(server)
+    assert (blocked.number, blocked.blocked_reason) == ("+819011112222", "do_not_call")
+    assert (answered.number, answered.outcome) == ("+81312345678", "answered")
+    assert (answered.connected, answered.agent_id) == (True, "op04")
+    assert any(isinstance(e, OutboundConnected) and e.agent_id == "op04" for e in events)
+    assert len(phone.answered) == 1
+    assert (report["total"]["attempts"], report["total"]["connects"]) == (1, 1)
+    assert report["total"]["blocked"] == 1
+    assert report["agents"]["op04"]["connects"] == 1
+
+
+@pytest.mark.peer
+async def test_preview_dial_from_the_api_goes_over_the_trunk_and_its_result_comes_back(
+    tmp_path: Path,
+) -> None:
+    ports = {"1": free_port(), "2": free_port()}
+    callees = [
+        asyncio.create_task(
+            run_sipp("-sf", str(SCENARIOS / "callee_busy.xml"), "-p", str(ports["2"]), "-m", "1",
+                     cwd=tmp_path, timeout=50)
+        ),
+        asyncio.create_task(
+            run_sipp("-sn", "uas", "-rtp_echo", "-p", str(ports["1"]), "-m", "1", cwd=tmp_path,
+                     timeout=50)
+        ),
+    ]  # fmt: skip
+    await asyncio.sleep(1.0)  # let sipp bind
+    server = await web_server(tmp_path, ports["1"])
+    (gateway, _task) = server.outbound[0]
+    gateway.trunk = RoutedTrunk(ports)
+    phone = await agent_phone_ready(server, "op01", WorkMode.BLENDED)
+    sv = await signed_in(server, "sv01")
+    agent = await signed_in(server, "op01")
+    try:
+        body = {"key": "renew", "name": "更新のご案内", "mode": "preview", "rules": ALWAYS}
+        assert (await sv.post("/api/v1/campaigns", json=body)).status_code == 201
+        csv = "phone,name\n03-1234-5672,話し中\n03-1234-5671,応答\n"
+        upload = {"file": ("list.csv", csv.encode(), "text/csv")}
+        imported = await sv.post("/api/v1/campaigns/renew/list", files=upload)
+        assert imported.status_code == 200
+        assert (await sv.post("/api/v1/campaigns/renew/start")).status_code == 200
+
+        async def dial_and_wait() -> dict[str, Any]:
+            record = (await agent.get("/api/v1/campaigns/renew/preview")).json()["record"]
+            dial = await agent.post(f"/api/v1/campaigns/renew/records/{record['key']}/dial")
+            assert dial.json()["over_trunk"] is True, dial.text
+            for _ in range(150):
+                await asyncio.sleep(0.1)
+                attempt: dict[str, Any] = (
+                    await agent.get(f"/api/v1/attempts/{dial.json()['attempt_id']}")
+                ).json()
+                if attempt["outcome"] is not None and (
+                    attempt["outcome"] != "answered" or attempt["connected"]
+                ):
+                    return attempt
+            raise AssertionError("no result came back")
+
+        busy = await dial_and_wait()
+        assert (busy["number"], busy["outcome"]) == ("+81312345672", "busy")
+        for _ in range(20):  # the seat is given back
+            await asyncio.sleep(0.05)
+            if server.runtime.engine.agents["op01"].state is AgentState.AVAILABLE:
+                break
+        assert server.runtime.engine.agents["op01"].state is AgentState.AVAILABLE
+        answered = await dial_and_wait()
+        assert (answered["number"], answered["outcome"]) == ("+81312345671", "answered")
+        assert answered["connected"] is True
+        again = await agent.post("/api/v1/campaigns/renew/records/r1/dial")
+        assert again.status_code == 409  # on the call now: not ready for another dial
+        assert again.json()["error_id"] == "agent-not-ready"
+        results = await asyncio.wait_for(asyncio.gather(*callees), 50)
+    finally:
+        await agent.aclose()
+        await sv.aclose()
+        await phone.close()
+        await server.stop()
+    for result in results:
+        assert result.returncode == 0, result.output
+    assert len(phone.answered) == 1  # the answered callee was bridged to op01's phone
+    assert phone.heard_frames > 20
+    stored = {r.number: r for r in attempts(server)}
+    assert stored["+81312345672"].outcome == "busy"
+    assert stored["+81312345671"].connected is True
