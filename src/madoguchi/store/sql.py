@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Text, delete, func, insert, select, type_coerce
+from sqlalchemy import Connection, Engine, Text, func, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
 from madoguchi.store._json import encode_json
@@ -104,7 +104,7 @@ class SqlEventStore(EventStore):
                 found = driver.execute(_LAST_ID).fetchone()
                 last = found[0] if found else None
             if upsert is not None:
-                upsert.run(conn, self._insert(ContactRecordRow))
+                upsert.run(conn, self._postgres)
         return self.last_id() if last is None else int(last)
 
     def read_records(
@@ -140,7 +140,7 @@ class SqlEventStore(EventStore):
         if upsert is None:
             return
         with writing("cannot write contact records"), self.engine.begin() as conn:
-            upsert.run(conn, self._insert(ContactRecordRow))
+            upsert.run(conn, self._postgres)
 
     def get_contact_record(self, contact_id: str) -> StoredContactRecord | None:
         query = select(ContactRecordRow).where(ContactRecordRow.contact_id == contact_id)
@@ -214,21 +214,57 @@ class SqlEventStore(EventStore):
         return (postgresql.insert if self._postgres else sqlite.insert)(table)
 
 
+_RECORD_COLUMNS = (
+    "contact_id",
+    "tenant",
+    "channel",
+    "direction",
+    "started_at",
+    "ended_at",
+    "customer_id",
+    "end_reason",
+    "queues",
+    "agents",
+    "document",
+)
+_JSON_COLUMNS = frozenset({"queues", "agents", "document"})
+
+
+def _record_statements(mark: str) -> tuple[str, str, str, str, str]:
+    """The driver-level statements of a contact-record upsert, with ``mark`` as placeholder:
+    upsert the row, delete its queue and agent look-ups, insert them again."""
+    record = ContactRecordRow.__tablename__
+    queue = ContactRecordQueueRow.__tablename__
+    agent = ContactRecordAgentRow.__tablename__
+    names = ", ".join(_RECORD_COLUMNS)
+    marks = ", ".join([mark] * len(_RECORD_COLUMNS))
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _RECORD_COLUMNS if c != "contact_id")
+    return (
+        f"INSERT INTO {record} ({names}) VALUES ({marks}) "  # noqa: S608 - constant names
+        f"ON CONFLICT (contact_id) DO UPDATE SET {updates}",
+        f"DELETE FROM {queue} WHERE contact_id = {mark}",  # noqa: S608 - constant names
+        f"DELETE FROM {agent} WHERE contact_id = {mark}",  # noqa: S608 - constant names
+        f"INSERT INTO {queue} (contact_id, queue_id) VALUES ({mark}, {mark})",  # noqa: S608
+        f"INSERT INTO {agent} (contact_id, agent_id) VALUES ({mark}, {mark})",  # noqa: S608
+    )
+
+
+_SQLITE_RECORDS = _record_statements("?")
+_POSTGRES_RECORDS = _record_statements("%s")
+
+
 class _ContactUpsert:
-    """Contact records checked and turned into rows, ready to write in a transaction."""
+    """Contact records checked and turned into rows, written through the driver (the
+    statements are fixed: no SQL construction or compilation per write)."""
 
     def __init__(self, latest: dict[str, StoredContactRecord]) -> None:
         self.rows = [_contact_row(record) for record in latest.values()]
-        self.ids = list(latest)
+        self.ids = [(contact_id,) for contact_id in latest]
         self.queue_rows = [
-            {"contact_id": r.contact_id, "queue_id": q}
-            for r in latest.values()
-            for q in dict.fromkeys(r.queues)
+            (r.contact_id, q) for r in latest.values() for q in dict.fromkeys(r.queues)
         ]
         self.agent_rows = [
-            {"contact_id": r.contact_id, "agent_id": a}
-            for r in latest.values()
-            for a in dict.fromkeys(r.agents)
+            (r.contact_id, a) for r in latest.values() for a in dict.fromkeys(r.agents)
         ]
 
     @classmethod
@@ -241,21 +277,34 @@ class _ContactUpsert:
             check_contact_record(record)
         return cls(latest)
 
-    def run(self, conn: Connection, insert_rows: Any) -> None:
-        upsert = insert_rows.on_conflict_do_update(
-            index_elements=[ContactRecordRow.contact_id],
-            set_={
-                name: insert_rows.excluded[name] for name in self.rows[0] if name != "contact_id"
-            },
+    def run(self, conn: Connection, postgres: bool) -> None:
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        upsert, del_queues, del_agents, add_queue, add_agent = (
+            _POSTGRES_RECORDS if postgres else _SQLITE_RECORDS
         )
-        conn.execute(upsert, self.rows)
-        for link in (ContactRecordQueueRow, ContactRecordAgentRow):
-            for chunk in _chunks(self.ids, 500):
-                conn.execute(delete(link).where(link.contact_id.in_(chunk)))
-        if self.queue_rows:
-            conn.execute(insert(ContactRecordQueueRow), self.queue_rows)
-        if self.agent_rows:
-            conn.execute(insert(ContactRecordAgentRow), self.agent_rows)
+        json_value = _postgres_json if postgres else encode_json
+        rows = [
+            tuple(json_value(row[c]) if c in _JSON_COLUMNS else row[c] for c in _RECORD_COLUMNS)
+            for row in self.rows
+        ]
+        cursor = driver.cursor()
+        try:
+            cursor.executemany(upsert, rows)
+            cursor.executemany(del_queues, self.ids)
+            cursor.executemany(del_agents, self.ids)
+            if self.queue_rows:
+                cursor.executemany(add_queue, self.queue_rows)
+            if self.agent_rows:
+                cursor.executemany(add_agent, self.agent_rows)
+        finally:
+            cursor.close()
+
+
+def _postgres_json(value: Any) -> Any:
+    from psycopg.types.json import Jsonb
+
+    return Jsonb(value, dumps=encode_json)
 
 
 def _parse_payload(stored: str) -> dict[str, Any]:
