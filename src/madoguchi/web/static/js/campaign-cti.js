@@ -161,12 +161,39 @@ class CampaignCtiElement extends HTMLElement {
       }
       this.attempt = out.attempt_id;
       this.dialedAt = Date.now();
-      this._status(t("ob.dialling", { number: out.number }));
       this.querySelector("#cti-dial-buttons").classList.add("hidden");
+      if (out.over_trunk) {
+        // the server places the call from this seat; its result comes back on the attempt
+        this._status(t("ob.trunk_ringing", { number: out.number }));
+        await this.follow(out.attempt_id, out.number);
+        return;
+      }
+      this._status(t("ob.dialling", { number: out.number }));
       this.querySelector("#cti-results").classList.remove("hidden");
     } catch (error) {
       this._status(message(error));
     }
+  }
+
+  async follow(attemptId, number) {
+    const deadline = Date.now() + 180_000;
+    let answeredPolls = 0;
+    while (Date.now() < deadline && this.attempt === attemptId) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const attempt = await api(`/api/v1/attempts/${attemptId}`);
+      if (!attempt.outcome) continue;
+      if (attempt.outcome === "answered" && !attempt.connected && ++answeredPolls < 6) continue;
+      if (attempt.outcome === "answered") {
+        this.answeredAt = Date.now();
+        this.querySelector("#cti-disposition").classList.remove("hidden");
+        this._status(t("ob.trunk_talking", { number }));
+      } else {
+        this._status(t("ob.trunk_result", { number, result: t(`ob.result.${attempt.outcome}`) }));
+        await this.loadPanel(number);
+      }
+      return;
+    }
+    if (this.attempt === attemptId) this._status(t("ob.trunk_lost"));
   }
 
   async skip() {
