@@ -194,6 +194,11 @@ class CenterServer:
             port=self.options.http_port,
             log_config=None,
             lifespan="on",
+            # The live stream writes each event frame once per audience, straight to the
+            # sockets (madoguchi.api.stream.DirectWriter); per-message compression would cost
+            # one compressor per client and turn that off. Event frames are small anyway.
+            ws="websockets-sansio",
+            ws_per_message_deflate=False,
         )
         self._web = uvicorn.Server(config)
         self._web.install_signal_handlers = lambda: None  # the CLI owns the signals

@@ -23,8 +23,27 @@ from madoguchi.runtime import CenterRuntime
 
 @pytest.fixture
 async def server(app: FastAPI) -> AsyncIterator[str]:
+    """Per-message compression on (uvicorn's default): frames go through ASGI."""
+    async for host in serve(app, compress=True):
+        yield host
+
+
+@pytest.fixture
+async def plain_server(app: FastAPI) -> AsyncIterator[str]:
+    """As ``madoguchi serve`` runs it (no compression): frames are written directly."""
+    async for host in serve(app, compress=False):
+        yield host
+
+
+async def serve(app: FastAPI, compress: bool) -> AsyncIterator[str]:
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, lifespan="off", log_config=None, ws="websockets-sansio"
+        app,
+        host="127.0.0.1",
+        port=0,
+        lifespan="off",
+        log_config=None,
+        ws="websockets-sansio",
+        ws_per_message_deflate=compress,
     )
     running = uvicorn.Server(config)
     task = asyncio.create_task(running.serve())
@@ -59,20 +78,34 @@ async def open_stream(
     return socket
 
 
-async def receive(socket: ClientConnection) -> dict[str, Any]:
-    message: dict[str, Any] = json.loads(await asyncio.wait_for(socket.recv(), 5))
-    return message
+async def receive(socket: ClientConnection) -> Any:
+    """The next frame: a control object, or an array of events."""
+    return json.loads(await asyncio.wait_for(socket.recv(), 5))
+
+
+async def receive_events(socket: ClientConnection, count: int) -> list[dict[str, Any]]:
+    """The next ``count`` events (they come in array frames, possibly several per frame)."""
+    found: list[dict[str, Any]] = []
+    while len(found) < count:
+        frame = await receive(socket)
+        assert isinstance(frame, list), frame
+        assert frame, "an array frame is never empty"
+        found += frame
+    assert len(found) == count
+    return found
 
 
 async def events_until_quiet(
     socket: ClientConnection, quiet_s: float = 0.3
 ) -> list[dict[str, Any]]:
+    """Every event and control message until the stream is quiet (arrays flattened)."""
     found: list[dict[str, Any]] = []
     while True:
         try:
-            found.append(json.loads(await asyncio.wait_for(socket.recv(), quiet_s)))
+            frame = json.loads(await asyncio.wait_for(socket.recv(), quiet_s))
         except (TimeoutError, ConnectionClosed):
             return found
+        found += frame if isinstance(frame, list) else [frame]
 
 
 async def test_given_a_supervisor_when_registering_then_snapshot_then_live_events(
@@ -87,8 +120,7 @@ async def test_given_a_supervisor_when_registering_then_snapshot_then_live_event
     assert "op01" in agent_ids
     assert "op25" not in agent_ids
     published = await runtime.submit(rc.SetAgentState("op01", AgentState.AVAILABLE))
-    message = await receive(socket)
-    assert message["type"] == "event"
+    (message,) = await receive_events(socket, 1)
     assert message["id"] == published[0][0]
     assert message["event"]["type"] == "AgentStateChanged"
     assert message["event"]["state"] == "available"
@@ -112,10 +144,10 @@ async def test_given_a_drop_when_resuming_with_the_last_id_then_missed_events_co
         "type": "resumed",
         "last_event_id": snapshot["last_event_id"],
     }
-    replayed = [await receive(socket) for _ in missed]
+    replayed = await receive_events(socket, len(missed))
     assert [m["id"] for m in replayed] == [event_id for event_id, _ in missed]
     live = await runtime.submit(rc.SetAgentState("op01", AgentState.NOT_READY, "lunch"))
-    assert (await receive(socket))["id"] == live[0][0]
+    assert [m["id"] for m in await receive_events(socket, 1)] == [live[0][0]]
     await socket.close()
 
 
@@ -183,9 +215,9 @@ async def test_given_a_burst_of_events_then_the_client_gets_each_once_in_order(
 ) -> None:
     await runtime.submit(rc.AgentLogin("op01"))
     socket = await open_stream(server, "sv01")
-    await receive(socket)
+    snapshot = await receive(socket)
     published = []
-    for i in range(8):  # back to back: they may arrive as one batch frame
+    for i in range(8):  # back to back: they come in one array frame
         published += runtime.submit_now(
             rc.SetAgentState(
                 "op01",
@@ -193,9 +225,45 @@ async def test_given_a_burst_of_events_then_the_client_gets_each_once_in_order(
                 None if i % 2 == 0 else "break",
             )
         )
-    ids: list[int] = []
-    for message in await events_until_quiet(socket):
-        items = message["messages"] if message["type"] == "batch" else [message]
-        ids += [item["id"] for item in items]
-    assert ids == [event_id for event_id, _ in published]
+    frames: list[list[dict[str, Any]]] = []
+    while sum(len(frame) for frame in frames) < len(published):
+        frames.append(await receive(socket))
+    assert len(frames) == 1  # coalesced: one frame for the burst
+    ids = [item["id"] for frame in frames for item in frame]
+    first = snapshot["last_event_id"] + 1
+    assert ids == list(range(first, first + len(published)))
+    states = [getattr(e, "state").value for e in published]  # noqa: B009 - Event has no .state
+    assert [item["event"]["state"] for item in frames[0]] == states
+    assert await events_until_quiet(socket) == []
     await socket.close()
+
+
+async def test_without_compression_frames_are_written_directly_and_arrive_whole(
+    plain_server: str, runtime: CenterRuntime, app: FastAPI
+) -> None:
+    await runtime.submit(rc.AgentLogin("op01"))
+    sockets = [await open_stream(plain_server, "sv01") for _ in range(3)]
+    for socket in sockets:
+        assert (await receive(socket))["type"] == "snapshot"
+    hub = app.state.ctx.extras["stream_hub"]
+    assert all(client.direct is not None for client in hub.stream_clients())
+    published = []
+    for i in range(6):
+        published += await runtime.submit(
+            rc.SetAgentState(
+                "op01",
+                AgentState.AVAILABLE if i % 2 == 0 else AgentState.NOT_READY,
+                None if i % 2 == 0 else "break",
+            )
+        )
+    for socket in sockets:
+        got = await receive_events(socket, len(published))
+        assert [m["id"] for m in got] == [event_id for event_id, _ in published]
+        pong = await ping(socket)
+        assert pong == {"type": "pong", "last_event_id": runtime.last_event_id}
+        await socket.close()
+
+
+async def ping(socket: ClientConnection) -> Any:
+    await socket.send('{"type":"ping"}')
+    return await receive(socket)

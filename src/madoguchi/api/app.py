@@ -122,4 +122,5 @@ def create_app(
     pages.mount_static(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(stream.RawSendCapture)  # outermost: sees the server's own send
     return app

@@ -121,6 +121,7 @@ def main() -> None:
         port=args.port,
         log_config=None,
         ws="websockets-sansio",
+        ws_per_message_deflate=False,  # see madoguchi.api.stream.DirectWriter
     )
 
 

@@ -19,6 +19,7 @@ look-up: p99 < 20 ms.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import json
 import os
@@ -28,6 +29,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -56,12 +58,17 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def serve(port: int, clients: int, rate: float, duration: float) -> None:
-    """The server side (run in a child process): app + runtime + the event driver."""
+    """The server side (a child process): app + runtime + the event driver.
+
+    Prints one JSON line on stdout: the process CPU seconds spent while events were driven
+    (from the first command to two seconds after the last), and that wall time.
+    """
     import uvicorn
     from pydantic import SecretStr
 
     from madoguchi.api.app import create_app
     from madoguchi.api.seed import seed_sample_users
+    from madoguchi.api.stream import StreamHub
     from madoguchi.bus import InProcessBus
     from madoguchi.runtime import CenterRuntime, SystemClock
     from madoguchi.samples import load_sample_center
@@ -83,6 +90,10 @@ def serve(port: int, clients: int, rate: float, duration: float) -> None:
     with app.state.ctx.sessions() as db:
         seed_sample_users(db, config, BENCH_PASSWORD, time.time(), _fast_hasher())
 
+    def connected() -> int:
+        hub: StreamHub | None = app.state.ctx.extras.get("stream_hub")
+        return 0 if hub is None else len(hub.clients)
+
     async def main() -> None:
         from madoguchi.core.model import AgentState
         from madoguchi.core.routing import commands as rc
@@ -103,12 +114,12 @@ def serve(port: int, clients: int, rate: float, duration: float) -> None:
             )
         )
         serving = asyncio.create_task(server.serve())
-        hub = app.state.ctx.extras
-        while len(hub.get("stream_hub", {}).get("clients", ())) < clients:
+        while connected() < clients:
             await asyncio.sleep(0.05)
         await asyncio.sleep(1.0)  # let the last snapshots go out
         gc.collect()
         gc.freeze()
+        cpu_started = time.process_time()
         started = time.perf_counter()
         for n in range(int(rate * duration)):
             due = started + n / rate
@@ -125,17 +136,129 @@ def serve(port: int, clients: int, rate: float, duration: float) -> None:
                 )
             )
         await asyncio.sleep(2.0)
+        cpu_s = time.process_time() - cpu_started
+        wall_s = time.perf_counter() - started
+        print(json.dumps({"server_cpu_s": round(cpu_s, 2), "wall_s": round(wall_s, 2)}))
+        sys.stdout.flush()
         server.should_exit = True
         await serving
 
     asyncio.run(main())
 
 
+class _StreamClient(asyncio.Protocol):
+    """A minimal WebSocket client of the live stream: just enough RFC 6455 to be cheap.
+
+    Handshake, one masked ``register`` frame, then unmasked server frames parsed in place; for
+    each event in an array frame the latency ``now - event.at`` is recorded. Pings are answered.
+    """
+
+    def __init__(self, request: bytes, expected: int, sink: _ClientSink) -> None:
+        self.request = request
+        self.expected = expected
+        self.sink = sink
+        self.buffer = bytearray()
+        self.upgraded = False
+        self.registered = False
+        self.count = 0
+        self.transport: asyncio.Transport | None = None
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        transport.write(self.request)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+    def _send(self, opcode: int, payload: bytes) -> None:
+        mask = os.urandom(4)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        assert len(payload) < 126
+        assert self.transport is not None
+        self.transport.write(bytes((0x80 | opcode, 0x80 | len(payload))) + mask + masked)
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self.buffer
+        buffer += data
+        if not self.upgraded:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            if not buffer.startswith(b"HTTP/1.1 101"):
+                raise RuntimeError(bytes(buffer[:200]).decode(errors="replace"))
+            del buffer[: end + 4]
+            self.upgraded = True
+            self._send(1, b'{"type":"register","last_event_id":null}')
+        received = time.time()
+        while len(buffer) >= 2:
+            opcode = buffer[0] & 0x0F
+            length = buffer[1] & 0x7F
+            head = 2
+            if length == 126:
+                if len(buffer) < 4:
+                    return
+                length = int.from_bytes(buffer[2:4], "big")
+                head = 4
+            elif length == 127:
+                if len(buffer) < 10:
+                    return
+                length = int.from_bytes(buffer[2:10], "big")
+                head = 10
+            if len(buffer) < head + length:
+                return
+            payload = bytes(buffer[head : head + length])
+            del buffer[: head + length]
+            if opcode == 1:
+                self._text(payload, received)
+            elif opcode == 9:
+                self._send(10, payload)
+            elif opcode == 8:
+                if self.transport is not None:
+                    self.transport.close()
+                return
+
+    def _text(self, payload: bytes, received: float) -> None:
+        if payload[:1] == b"[":
+            latencies = self.sink.latencies
+            for part in payload.split(b'"at":')[1:]:  # one per event of the array
+                end = 0
+                while part[end] not in b",}":
+                    end += 1
+                latencies.append(received - float(part[:end]))
+                self.count += 1
+            if self.count >= self.expected and self.transport is not None:
+                self.transport.close()
+            return
+        kind = json.loads(payload).get("type")  # a control message: rare, parse it properly
+        if kind == "snapshot":
+            self.registered = True
+            self.sink.registered += 1
+            if self.sink.registered == self.sink.clients:
+                self.sink.all_registered.set()
+        elif kind == "lagged":
+            self.sink.lagged += 1
+
+
+class _ClientSink:
+    """What all the bench clients of one process share."""
+
+    def __init__(self, clients: int) -> None:
+        self.clients = clients
+        self.latencies: list[float] = []
+        self.registered = 0
+        self.lagged = 0
+        self.all_registered = asyncio.Event()
+
+
 async def _stream_clients(
     port: int, clients: int, expected: int, duration: float
 ) -> dict[str, Any]:
+    import base64
+
     import httpx
-    from websockets.asyncio.client import connect
 
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
         for _ in range(200):
@@ -148,51 +271,50 @@ async def _stream_clients(
                 await asyncio.sleep(0.1)
         signed.raise_for_status()
         cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
-    latencies: list[float] = []
-    counts = [0] * clients
-    ready = asyncio.Event()
-    registered = 0
-    lagged = 0
-
-    async def client(index: int) -> None:
-        nonlocal registered, lagged
-        async with connect(
-            f"ws://127.0.0.1:{port}/api/v1/stream",
-            additional_headers={"Cookie": cookie},
-            max_queue=None,
-        ) as socket:
-            await socket.send('{"type":"register","last_event_id":null}')
-            await socket.recv()
-            registered += 1
-            if registered == clients:
-                ready.set()
-            deadline = None
-            while True:
-                timeout = 5.0 if deadline is None else max(0.1, deadline - time.time())
-                try:
-                    text = str(await asyncio.wait_for(socket.recv(decode=True), timeout))
-                except TimeoutError:
-                    return
-                received = time.time()
-                if '"at":' not in text:  # {"type":"lagged"}: this client fell behind
-                    lagged += 1
-                    return
-                for part in text.split('"at":')[1:]:  # one per event (a batch holds several)
-                    at = float(part.split(",", 1)[0].split("}", 1)[0])
-                    latencies.append(received - at)
-                    counts[index] += 1
-                if deadline is None:
-                    deadline = received + duration + 3.0
-                if counts[index] >= expected:
-                    return
-
-    tasks = []
+    loop = asyncio.get_running_loop()
+    sink = _ClientSink(clients)
+    protocols: list[_StreamClient] = []
     for index in range(clients):
-        tasks.append(asyncio.create_task(client(index)))
+        key = base64.b64encode(os.urandom(16)).decode()
+        request = (
+            "GET /api/v1/stream HTTP/1.1\r\n"
+            f"Host: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            f"Cookie: {cookie}\r\n\r\n"
+        ).encode()
+        _transport, protocol = await loop.create_connection(
+            functools.partial(_StreamClient, request, expected, sink), "127.0.0.1", port
+        )
+        protocols.append(protocol)
         if index % 50 == 49:
             await asyncio.sleep(0.05)
-    await asyncio.gather(*tasks)
-    return {"latencies": latencies, "counts": counts, "lagged": lagged}
+    await asyncio.wait_for(sink.all_registered.wait(), 120)
+    while not sink.latencies:  # the server starts driving events a second after the last snapshot
+        await asyncio.sleep(0.005)
+    cpu_started = time.process_time()
+    started = time.perf_counter()
+    deadline = time.perf_counter() + duration + 10.0
+    while time.perf_counter() < deadline and not all(p.done.done() for p in protocols):
+        await asyncio.sleep(0.1)
+    cpu_s = time.process_time() - cpu_started
+    wall_s = time.perf_counter() - started
+    for protocol in protocols:
+        if protocol.transport is not None:
+            protocol.transport.close()
+    return {
+        "latencies": sink.latencies,
+        "received": len(sink.latencies),
+        "lagged": sink.lagged,
+        "client_cpu_s": round(cpu_s, 2),
+        "client_wall_s": round(wall_s, 2),
+    }
+
+
+def _load() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 def _stream_benchmark(clients: int, rate: float, duration: float) -> dict[str, Any]:
@@ -202,6 +324,7 @@ def _stream_benchmark(clients: int, rate: float, duration: float) -> dict[str, A
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     expected = int(rate * duration)
+    load_before = _load()
     child = subprocess.Popen(
         [
             sys.executable,
@@ -213,25 +336,33 @@ def _stream_benchmark(clients: int, rate: float, duration: float) -> dict[str, A
             str(rate),
             str(duration),
         ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         measured = asyncio.run(_stream_clients(port, clients, expected, duration))
     finally:
-        child.wait(timeout=60)
+        out, _err = child.communicate(timeout=120)
+    server = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
     latencies = [v * 1000 for v in measured["latencies"]]
-    received = sum(measured["counts"])
     return {
         "clients": clients,
         "events_per_s": rate,
         "duration_s": duration,
         "events_sent": expected,
         "deliveries_expected": expected * clients,
-        "deliveries_received": received,
+        "deliveries_received": measured["received"],
         "clients_dropped_lagging": measured["lagged"],
         "p50_ms": round(_percentile(latencies, 0.50), 2),
         "p99_ms": round(_percentile(latencies, 0.99), 2),
         "max_ms": round(max(latencies), 2) if latencies else None,
         "mean_ms": round(statistics.fmean(latencies), 2) if latencies else None,
+        "server_cpu_s": server.get("server_cpu_s"),
+        "server_wall_s": server.get("wall_s"),
+        "client_cpu_s": measured["client_cpu_s"],
+        "client_wall_s": measured["client_wall_s"],
+        "load_before": load_before,
+        "load_after": _load(),
     }
 
 

@@ -1,5 +1,7 @@
 // The live event stream: register → snapshot (or replay after a drop) → events.
 // Reconnects by itself and resumes from the last event it saw, so a network blip loses nothing.
+// Events come in array frames ([{id, event}, ...], the events since the server's last send, in
+// order); control messages (snapshot, resumed, lagged, pong) are objects with a type.
 
 export class LiveStream extends EventTarget {
   constructor(path = "/api/v1/stream") {
@@ -50,6 +52,14 @@ export class LiveStream extends EventTarget {
   }
 
   _receive(message) {
+    if (Array.isArray(message)) {
+      for (const item of message) {
+        if (this.lastEventId !== null && item.id <= this.lastEventId) continue;
+        this.lastEventId = item.id;
+        this.dispatchEvent(new CustomEvent("event", { detail: { id: item.id, ...item.event } }));
+      }
+      return;
+    }
     switch (message.type) {
       case "snapshot":
         this.lastEventId = message.last_event_id;
@@ -61,13 +71,6 @@ export class LiveStream extends EventTarget {
         this.retry = 0;
         this._setConnected(true);
         this.dispatchEvent(new CustomEvent("resumed", { detail: message }));
-        break;
-      case "event":
-        this.lastEventId = message.id;
-        this.dispatchEvent(new CustomEvent("event", { detail: { id: message.id, ...message.event } }));
-        break;
-      case "batch":
-        for (const item of message.messages) this._receive(item);
         break;
       case "lagged":
         // too far behind to replay: start over from a fresh snapshot
