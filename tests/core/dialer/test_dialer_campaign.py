@@ -215,3 +215,47 @@ def test_given_csv_with_a_stray_carriage_return_then_rows_rejected_not_crashed()
     with pytest.raises(ListImportError) as caught:
         parse_call_list("phone,name\n03-1234\r5678,x\n", "list.csv")
     assert [p.line for p in caught.value.problems] == [2, 3]
+
+
+def test_given_a_daily_connect_cap_then_dialling_stops_after_that_many_connects() -> None:
+    dialer = make_dialer("+81312345671", "+81312345672", daily_connect_cap=1)
+    (placed,) = dialer.place_dials(at(25, 10), free(1, at(25, 10)))
+    assert isinstance(placed, DialPlaced)
+    dialer.dial_result(placed.dial_id, DialOutcome.ANSWERED, at(25, 10, 1))
+    dialer.connected(placed.dial_id, placed.record_id, "a1", 0.5, at(25, 10, 1))
+    assert dialer.cap_reached(at(25, 10, 5)) == "daily_connect_cap"
+    assert dialer.place_dials(at(25, 10, 5), free(1, at(25, 10, 5))) == []
+    assert dialer.remaining() == 2  # nothing was taken off the list
+    blocked = dialer.dial_record("r2", at(25, 10, 6))
+    assert isinstance(blocked, DialBlocked)
+    assert blocked.reason == "daily_connect_cap"
+    assert dialer.cap_reached(at(26, 10)) is None  # the next day in Tokyo
+    assert isinstance(dialer.place_dials(at(26, 10), free(1, at(26, 10)))[0], DialPlaced)
+
+
+def test_given_counts_seeded_from_storage_then_the_cap_applies_to_the_local_day() -> None:
+    dialer = make_dialer("+81312345671", daily_cap=3)
+    dialer.set_today(at(25, 23, 50), dials=3, connects=1)
+    assert dialer.today(at(25, 23, 59)) == (3, 1)
+    assert dialer.cap_reached(at(25, 23, 59)) == "daily_cap"
+    assert dialer.today(at(26, 0, 1)) == (0, 0)  # midnight in Tokyo, not UTC
+
+
+def test_given_a_connected_record_when_disposed_elsewhere_then_it_is_requeued_or_closed() -> None:
+    dialer = make_dialer("+81312345671", "+81312345672")
+    first, second = dialer.place_dials(at(25, 10), free(2, at(25, 10)))
+    assert isinstance(first, DialPlaced)
+    assert isinstance(second, DialPlaced)
+    for placed in (first, second):
+        dialer.dial_result(placed.dial_id, DialOutcome.ANSWERED, at(25, 10, 1))
+    dialer.requeue(first.record_id, at(25, 12))
+    dialer.close_record(second.record_id, "sale")
+    assert dialer.place_dials(at(25, 11), free(2, at(25, 11))) == []
+    (again,) = dialer.place_dials(at(25, 12), free(2, at(25, 12)))
+    assert isinstance(again, DialPlaced)
+    assert (again.record_id, again.attempt) == (first.record_id, 2)
+    dialer.dial_result(again.dial_id, DialOutcome.ANSWERED, at(25, 12, 1))
+    dialer.schedule_callback(first.record_id, at(25, 15), "a7")
+    (callback,) = dialer.place_dials(at(25, 15), free(1, at(25, 15)))
+    assert isinstance(callback, DialPlaced)
+    assert callback.agent_id == "a7"
