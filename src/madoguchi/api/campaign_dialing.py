@@ -295,6 +295,7 @@ def dial_record(key: KeyPath, record: KeyPath, caller: Caller, ctx: Ctx, db: Db)
         agent_id=agent,
         queue=campaign.queue,
         ring_timeout_s=dialer.campaign.ring_timeout_s,
+        attempt=placed.attempt,
     )
     return DialOut(attempt_id=attempt.id, placed=True, number=row.number, over_trunk=True)
 

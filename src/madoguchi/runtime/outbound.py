@@ -207,6 +207,8 @@ class PreviewDial:
     agent_id: str
     queue: str | None
     ring_timeout_s: float = 30.0
+    attempt: int = 1
+    """Which attempt at the record this is."""
 
 
 class OutboundGateway:
@@ -739,10 +741,13 @@ class OutboundGateway:
         agent_id: str,
         queue: str | None,
         ring_timeout_s: float = 30.0,
+        attempt: int = 1,
     ) -> None:
         """Place a recorded preview dial from the agent's seat (callable from any thread: the
         API's request handlers)."""
-        dial = PreviewDial(attempt_id, campaign, record, number, agent_id, queue, ring_timeout_s)
+        dial = PreviewDial(
+            attempt_id, campaign, record, number, agent_id, queue, ring_timeout_s, attempt
+        )
         loop = self._loop
         if loop is None:
             raise RuntimeError("the outbound gateway is not running")
@@ -758,7 +763,8 @@ class OutboundGateway:
             [
                 DialPlaced(
                     at=now, dial_id=dial_id, campaign=dial.campaign, tenant=tenant,
-                    record_id=dial.record, number=dial.number, attempt=0, agent_id=dial.agent_id,
+                    record_id=dial.record, number=dial.number, attempt=dial.attempt,
+                    agent_id=dial.agent_id,
                 )
             ]
         )  # fmt: skip
