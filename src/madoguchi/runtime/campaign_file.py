@@ -23,7 +23,11 @@ numbers normalized by phonenumbers, a file with a bad row is refused with its ro
         target_abandon: 0.03
         recorded_message: みどり通販です。…改めてお電話いたします。
 
-Problems are reported as ``FILE:LINE: message`` (:class:`CampaignFileError`).
+Problems are reported as ``FILE:LINE: message`` (:class:`CampaignFileError`). ``madoguchi
+serve`` imports a good file into the outbound tables
+(:func:`madoguchi.runtime.outbound.import_campaign_specs`): the database is what the running
+server dials, so the campaigns can then be paused, resumed or stopped through the API and the
+browser like any other.
 """
 
 from __future__ import annotations
