@@ -384,8 +384,8 @@ class VoiceGateway:
 
     async def _record_message(self, voice: VoiceContact, max_seconds: float) -> None:
         path = self.recordings_dir / f"{voice.contact.id}-message.wav"
-        recorder = StereoRecorder(path, self.runtime.clock.now(), max_seconds=max_seconds)
         loop = asyncio.get_running_loop()
+        recorder = StereoRecorder(path, loop.time(), max_seconds=max_seconds)  # loop clock
         voice.leg.on_audio = lambda pcm, _packet: recorder.add(0, pcm, loop.time())
         started = loop.time()
         try:

@@ -30,12 +30,18 @@ FLUSH_SECONDS = 1.0
 LINEAR = -1
 _GAP_SAMPLES = int(GAP_SECONDS * RATE)
 
-Chunk = tuple[int, bytes, int]
-"""(position in samples, data, kind): kind is the G.711 payload type, or LINEAR for int16."""
 
+class _Run:
+    """Frames of one channel that follow each other without a gap, in one encoding."""
 
-def _samples(data: bytes, kind: int) -> int:
-    return len(data) // 2 if kind == LINEAR else len(data)
+    __slots__ = ("end", "kind", "parts", "start")
+
+    def __init__(self, start: int, kind: int, data: bytes, end: int) -> None:
+        self.start = start
+        self.kind = kind
+        """The G.711 payload type, or LINEAR for int16 bytes."""
+        self.parts = [data]
+        self.end = end
 
 
 def _pcm(data: bytes, kind: int) -> npt.NDArray[np.int16]:
@@ -51,7 +57,7 @@ class StereoRecorder:
         self.path = path
         self.started_at = started_at
         self._max_samples = int(max_seconds * RATE)
-        self._pending: list[list[Chunk]] = [[], []]
+        self._runs: list[list[_Run]] = [[], []]
         self._ends = [0, 0]
         self._written = 0
         self._last_flush = started_at
@@ -67,6 +73,7 @@ class StereoRecorder:
         self._place(channel, payload, payload_type, len(payload), at)
 
     def _place(self, channel: int, data: bytes, kind: int, samples: int, at: float) -> None:
+        # per packet: a position, and one append to the channel's current run
         if self._closed:
             return
         wanted = round((at - self.started_at) * RATE)
@@ -74,7 +81,13 @@ class StereoRecorder:
         position = end if wanted - end <= _GAP_SAMPLES else wanted
         if position + samples > self._max_samples:
             return
-        self._pending[channel].append((position, data, kind))
+        runs = self._runs[channel]
+        run = runs[-1] if runs else None
+        if run is not None and run.end == position and run.kind == kind:
+            run.parts.append(data)
+            run.end = position + samples
+        else:
+            runs.append(_Run(position, kind, data, position + samples))
         self._ends[channel] = position + samples
         if at - self._last_flush >= FLUSH_SECONDS:
             self.flush(at)
@@ -101,7 +114,7 @@ class StereoRecorder:
             return
         block = np.zeros((upto - start, 2), dtype="<i2")
         for channel in (CALLER, AGENT):
-            self._pending[channel] = self._fill(block[:, channel], start, upto, channel)
+            self._fill(block[:, channel], start, upto, channel)
         self._open().writeframesraw(block.tobytes())
         self._written = upto
 
@@ -116,41 +129,28 @@ class StereoRecorder:
             self._wav = wav
         return self._wav
 
-    def _fill(self, out: npt.NDArray[np.int16], start: int, upto: int, channel: int) -> list[Chunk]:
-        """Decode this channel's chunks below ``upto`` into ``out``; returns the rest."""
-        chunks = self._pending[channel]
-        run: list[bytes] = []
-        run_at = run_end = -1
-        run_kind = LINEAR
-        keep: list[Chunk] = []
-
-        def emit() -> None:
-            if run:
-                pcm = _pcm(b"".join(run), run_kind)
-                out[run_at - start : run_at - start + len(pcm)] = pcm
-
-        for position, data, kind in chunks:
-            if position >= upto:
-                keep.append((position, data, kind))
+    def _fill(self, out: npt.NDArray[np.int16], start: int, upto: int, channel: int) -> None:
+        """Decode this channel's runs below ``upto`` into ``out`` (which starts at ``start``);
+        the rest stays for the next block."""
+        keep: list[_Run] = []
+        for run in self._runs[channel]:
+            if run.start >= upto:
+                keep.append(run)
                 continue
-            width = 2 if kind == LINEAR else 1
+            data = b"".join(run.parts)
+            width = 2 if run.kind == LINEAR else 1
+            position = run.start
             if position < start:  # below what is written (a clock step back): drop that part
                 data = data[(start - position) * width :]
                 position = start
-            samples = _samples(data, kind)
-            if position + samples > upto:  # straddles the boundary: split it
+            if run.end > upto:  # straddles the boundary: split it
                 cut = (upto - position) * width
-                keep.append((upto, data[cut:], kind))
+                rest = _Run(upto, run.kind, data[cut:], run.end)
+                keep.append(rest)
                 data = data[:cut]
-            if position == run_end and kind == run_kind:
-                run.append(data)
-            else:
-                emit()
-                run = [data]
-                run_at, run_kind = position, kind
-            run_end = position + _samples(data, kind)
-        emit()
-        return keep
+            pcm = _pcm(data, run.kind)
+            out[position - start : position - start + len(pcm)] = pcm
+        self._runs[channel] = keep
 
     def close(self) -> Path:
         """Write the rest and finish the WAV file; returns its path."""
