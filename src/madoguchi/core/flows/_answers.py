@@ -20,17 +20,36 @@ def render(template: str, variables: dict[str, str], url: bool = False) -> str:
     """
     if "{" not in template:
         return template
-    if url:
-        # A placeholder that starts the URL is its base (``{api_base}/orders``): kept as is.
-        return _TEMPLATE.sub(
-            lambda x: (
-                variables.get(x[1], "")
-                if x.start() == 0
-                else quote(variables.get(x[1], ""), safe="")
-            ),
-            template,
-        )
-    return _TEMPLATE.sub(lambda x: variables.get(x[1], ""), template)
+    parts = _PARSED.get(template) or _parse(template)
+    out: list[str] = []
+    # A placeholder that starts the URL is its base (``{api_base}/orders``): kept as is.
+    base = url and not parts[0][0]
+    for literal, name in parts:
+        out.append(literal)
+        if name:
+            value = variables.get(name, "")
+            if url and not base:
+                value = quote(value, safe="")
+            base = False
+            out.append(value)
+    return "".join(out)
+
+
+_PARSED: dict[str, tuple[tuple[str, str], ...]] = {}
+"""Templates split once into (literal text, placeholder name or "") pairs."""
+
+
+def _parse(template: str) -> tuple[tuple[str, str], ...]:
+    parts: list[tuple[str, str]] = []
+    at = 0
+    for match in _TEMPLATE.finditer(template):
+        parts.append((template[at : match.start()], match[1]))
+        at = match.end()
+    parts.append((template[at:], ""))
+    if len(_PARSED) > 4096:
+        _PARSED.clear()
+    _PARSED[template] = found = tuple(parts)
+    return found
 
 
 def match_option(node: m.MenuNode, value: str, digits: bool) -> m.MenuOption | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from madoguchi.core.events import install_slot_init
 from madoguchi.core.flows.model import InputMode, TransferKind
 
 
@@ -125,3 +126,17 @@ FlowCommand = (
     | Hangup
 )
 """Anything a session asks of its adapter."""
+
+for _kind in (
+    Say,
+    Play,
+    Gather,
+    Enqueue,
+    Transfer,
+    HttpRequest,
+    LookupCustomer,
+    RequestCallback,
+    RecordMessage,
+    Hangup,
+):
+    install_slot_init(_kind, keyword_only=False)  # same signature, fills the slots directly

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from madoguchi.core.events import install_slot_init
+
 
 @dataclass(frozen=True, slots=True)
 class Digits:
@@ -77,3 +79,6 @@ FlowInput = (
     | CustomerLeft
 )
 """Anything a session receives."""
+
+for _kind in (Digits, Text, HttpResponse, HttpFailed, MessageLeft, AgentConnected):
+    install_slot_init(_kind, keyword_only=False)  # same signature, fills the slots directly

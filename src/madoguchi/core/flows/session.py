@@ -18,9 +18,11 @@ queue-time treatment (announcements, callback / message offers) until an agent a
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from enum import StrEnum
+from typing import Any
 
 from madoguchi.core.events import Event
 from madoguchi.core.flows import _phrases
@@ -29,15 +31,16 @@ from madoguchi.core.flows import inputs as i
 from madoguchi.core.flows import model as m
 from madoguchi.core.flows._answers import mapped_response, match_option, render
 from madoguchi.core.flows._formats import check_input, normalize, parse_format
-from madoguchi.core.flows.conditions import holds
+from madoguchi.core.flows.conditions import Test, compile_condition
 from madoguchi.core.flows.environment import FlowEnvironment
 from madoguchi.core.flows.events import (
-    FlowEntered,
-    FlowExited,
     InputReceived,
-    NodeVisited,
-    QueueOfferAccepted,
-    SurveyAnswered,
+    new_flow_entered,
+    new_flow_exited,
+    new_input_received,
+    new_node_visited,
+    new_queue_offer_accepted,
+    new_survey_answered,
 )
 from madoguchi.core.model import Channel, Contact
 
@@ -57,15 +60,17 @@ class FlowPhase(StrEnum):
     ENDED = "ended"
 
 
-class _Wait:
-    NONE, INPUT, HTTP, LOOKUP, MESSAGE = range(5)
+_W_NONE, _W_INPUT, _W_HTTP, _W_LOOKUP, _W_MESSAGE = range(5)
+"""What a session waits for: nothing, an answer, an HTTP result, a lookup, a message."""
+_RUNNING, _QUEUED, _ENDED = FlowPhase.RUNNING, FlowPhase.QUEUED, FlowPhase.ENDED
 
-
-_W_NONE = _Wait.NONE
-
-
-_Enter = Callable[["FlowSession", m.Node, float], str]
-_Answer = Callable[["FlowSession", m.Node, str, bool, float], str]
+_Enter = Callable[["FlowSession", Any, float], str]
+"""A node's entry handler: (session, node, now) → the next node id, or "" to stop and wait."""
+_Answer = Callable[["FlowSession", Any, str, bool, float], str]
+"""A waiting node's answer handler: (session, node, value, is_digits, now) → next node id."""
+_Line = tuple[c.Say | c.Play | None, c.Say | c.Play | None, str]
+"""A prompt in one language and channel: (command without barge-in, with barge-in, raw text);
+the commands are None when the text has placeholders (filled per contact)."""
 
 
 class FlowSession:
@@ -79,6 +84,7 @@ class FlowSession:
         "_events",
         "_exited",
         "_flow_id",
+        "_lines",
         "_offer_at",
         "_offer_open",
         "_out",
@@ -126,12 +132,13 @@ class FlowSession:
         self.node: m.Node | None = None
         self.transcript: list[str] | None = None
         self._program = _program(flow)
+        self._lines = self._program.lines("ja", True)
         self._flow_id = flow.id
         self._contact_id = ""
         self._voice = True
         self._events: list[Event] = []
         self._out: list[c.FlowCommand] = []
-        self._wait = _Wait.NONE
+        self._wait = _W_NONE
         self._timer_at: float | None = None
         self._attempts = 0
         self._step = 0
@@ -157,26 +164,19 @@ class FlowSession:
         self._voice = contact.channel is Channel.VOICE
         self.language = contact.language
         self._started_at = now
-        self.variables = dict(self.flow.defaults)
-        self.variables.update(contact.attributes)
-        channel = str(contact.channel)
-        self.variables.update(
-            caller=contact.from_address or "",
-            dialled=contact.to_address or "",
-            channel=channel,
-            language=contact.language,
-            contact_id=contact.id,
-        )
+        self._lines = self._program.lines(contact.language, self._voice)
+        variables = self.variables = self._program.defaults.copy()
+        variables.update(contact.attributes)
+        channel = contact.channel.value
+        variables["caller"] = contact.from_address or ""
+        variables["dialled"] = contact.to_address or ""
+        variables["channel"] = channel
+        variables["language"] = contact.language
+        variables["contact_id"] = contact.id
         if not self._voice:
             self.transcript = []
         self._events.append(
-            FlowEntered(
-                at=now,
-                contact_id=contact.id,
-                flow_id=self._flow_id,
-                flow_version=self.flow.version,
-                channel=channel,
-            )
+            new_flow_entered(now, contact.id, self._flow_id, self.flow.version, channel)
         )
         self._go(self.flow.start, now)
         return self._out
@@ -184,29 +184,59 @@ class FlowSession:
     def receive(self, item: i.FlowInput, now: float) -> list[c.FlowCommand]:
         """Feed an answer or an outside result; stale or unexpected items are ignored."""
         self._out = []
-        if self.phase is FlowPhase.ENDED:
+        if self.phase is _ENDED:
             return self._out
-        kind = type(item)
-        if (kind is i.Digits or kind is i.Text) and self.phase is FlowPhase.RUNNING:
-            if self._wait == _Wait.INPUT and self.node is not None:
-                value = item.digits if isinstance(item, i.Digits) else item.text  # type: ignore[union-attr]
-                if self.transcript is not None:
-                    self.transcript.append(f"customer: {value}")
-                answer = _ANSWER[type(self.node)]
-                self._go(answer(self, self.node, value, kind is i.Digits, now), now)
-        elif isinstance(item, i.CustomerLeft):
-            self._end(m.FlowOutcome.ABANDONED, now, hangup=False)
-        elif self.phase is FlowPhase.QUEUED:
-            self._receive_queued(item, now)
-        elif isinstance(item, i.HttpResponse | i.HttpFailed):
-            if self._wait == _Wait.HTTP and item.request_id == self._request_id:
-                self._go(self._http_result(item, now), now)
-        elif isinstance(item, i.CustomerLookupResult):
-            if self._wait == _Wait.LOOKUP and item.request_id == self._request_id:
-                self._go(self._lookup_result(item), now)
-        elif isinstance(item, i.MessageLeft) and self._wait == _Wait.MESSAGE:
-            self._message_done(now, left=True)
+        receiver = _RECEIVE.get(type(item)) or _receiver(type(item))
+        if receiver is not None:
+            receiver(self, item, now)
         return self._out
+
+    def _receive_digits(self, item: i.Digits, now: float) -> None:
+        if self.phase is not _RUNNING:
+            self._receive_queued(item, now)
+            return
+        node = self.node
+        if self._wait == _W_INPUT and node is not None:
+            value = item.digits
+            if self.transcript is not None:
+                self.transcript.append(f"customer: {value}")
+            self._go(_ANSWER[type(node)](self, node, value, True, now), now)
+
+    def _receive_text(self, item: i.Text, now: float) -> None:
+        if self.phase is not _RUNNING:
+            self._receive_queued(item, now)
+            return
+        node = self.node
+        if self._wait == _W_INPUT and node is not None:
+            value = item.text
+            if self.transcript is not None:
+                self.transcript.append(f"customer: {value}")
+            self._go(_ANSWER[type(node)](self, node, value, False, now), now)
+
+    def _receive_left(self, item: i.CustomerLeft, now: float) -> None:
+        self._end(m.FlowOutcome.ABANDONED, now, hangup=False)
+
+    def _receive_http(self, item: i.HttpResponse | i.HttpFailed, now: float) -> None:
+        if self.phase is _QUEUED:
+            self._receive_queued(item, now)
+        elif self._wait == _W_HTTP and item.request_id == self._request_id:
+            self._go(self._http_result(item, now), now)
+
+    def _receive_lookup(self, item: i.CustomerLookupResult, now: float) -> None:
+        if self.phase is _QUEUED:
+            self._receive_queued(item, now)
+        elif self._wait == _W_LOOKUP and item.request_id == self._request_id:
+            self._go(self._lookup_result(item), now)
+
+    def _receive_message(self, item: i.MessageLeft, now: float) -> None:
+        if self.phase is _QUEUED:
+            self._receive_queued(item, now)
+        elif self._wait == _W_MESSAGE:
+            self._message_done(now, left=True)
+
+    def _receive_agent(self, item: i.AgentConnected, now: float) -> None:
+        if self.phase is _QUEUED:
+            self._receive_queued(item, now)
 
     def next_timer(self) -> float | None:
         """The instant :meth:`handle_timer` should next be called, or None."""
@@ -221,14 +251,14 @@ class FlowSession:
         self._timer_at = None
         if self.phase is FlowPhase.QUEUED:
             self._queue_tick(now)
-        elif self._wait == _Wait.INPUT and self.node is not None:
+        elif self._wait == _W_INPUT and self.node is not None:
             self._events.append(self._input_event("no_input", "", False, now))
             self._go(self._no_input(self.node, now), now)
-        elif self._wait == _Wait.HTTP:
+        elif self._wait == _W_HTTP:
             self._go(self._http_result(i.HttpFailed(self._request_id, "timeout"), now), now)
-        elif self._wait == _Wait.LOOKUP:
+        elif self._wait == _W_LOOKUP:
             self._go(self._lookup_result(i.CustomerLookupResult(self._request_id, None)), now)
-        elif self._wait == _Wait.MESSAGE:
+        elif self._wait == _W_MESSAGE:
             self._message_done(now, left=False)
         return self._out
 
@@ -242,6 +272,7 @@ class FlowSession:
     def _go(self, target: str, now: float) -> None:
         table = self._program.table
         append = self._events.append
+        contact_id, flow_id = self._contact_id, self._flow_id
         while target:
             entry = table.get(target)
             self._visits += 1
@@ -255,15 +286,7 @@ class FlowSession:
             self._step = 0
             self._wait = _W_NONE
             self._timer_at = None
-            append(
-                NodeVisited(
-                    at=now,
-                    contact_id=self._contact_id,
-                    flow_id=self._flow_id,
-                    node=target,
-                    kind=kind,
-                )
-            )
+            append(new_node_visited(now, contact_id, flow_id, target, kind))
             target = enter(self, node, now)
 
     def _end(self, outcome: m.FlowOutcome, now: float, hangup: bool = True) -> None:
@@ -271,7 +294,7 @@ class FlowSession:
             self._out.append(c.Hangup(outcome.value))
         self._exit(outcome, now)
         self.phase = FlowPhase.ENDED
-        self._wait = _Wait.NONE
+        self._wait = _W_NONE
         self._timer_at = None
 
     def _exit(self, outcome: m.FlowOutcome, now: float) -> None:
@@ -280,13 +303,13 @@ class FlowSession:
             return
         self._exited = True
         self._events.append(
-            FlowExited(
-                at=now,
-                contact_id=self._contact_id,
-                flow_id=self._flow_id,
-                node=self.node.id if self.node is not None else "",
-                outcome=outcome,
-                duration_s=now - self._started_at,
+            new_flow_exited(
+                now,
+                self._contact_id,
+                self._flow_id,
+                self.node.id if self.node is not None else "",
+                outcome,
+                now - self._started_at,
             )
         )
 
@@ -298,17 +321,16 @@ class FlowSession:
     def _say(self, prompt: m.Prompt | None, barge_in: bool = False) -> None:
         if prompt is None:
             return
-        key = (id(prompt), self.language, barge_in, self._voice)
-        said = self._program.said.get(key)
-        if said is None:
-            raw = prompt.text.get(self.language) if prompt.text is not None else ""
-            text = render(raw, self.variables)
+        line = self._lines.get(id(prompt))
+        if line is None:
+            line = self._program.line(prompt, self.language, self._voice)
+        said = line[1] if barge_in else line[0]
+        if said is None:  # placeholders: this contact's own words
+            text = render(line[2], self.variables)
             if prompt.audio is not None and self._voice:
                 said = c.Play(prompt.audio, text, self.language, barge_in)
             else:
                 said = c.Say(text, self.language, barge_in)
-            if "{" not in raw:
-                self._program.said[key] = said  # the same words for every contact: share
         self._out.append(said)
         if self.transcript is not None:
             self.transcript.append(f"bot: {said.text}")
@@ -326,19 +348,20 @@ class FlowSession:
             self._out.append(gather)
         else:
             self._out.append(c.Gather(m.InputMode.TEXT, max_length, timeout_s, buttons))
-        self._wait = _Wait.INPUT
+        self._wait = _W_INPUT
         self._timer_at = now + timeout_s
         return ""
 
     def _input_event(self, kind: str, value: str, valid: bool, now: float) -> InputReceived:
-        return InputReceived(
-            at=now,
-            contact_id=self._contact_id,
-            flow_id=self._flow_id,
-            node=self.node.id if self.node is not None else "",
-            kind=kind,
-            value=value,
-            valid=valid,
+        node = self.node
+        return new_input_received(
+            now,
+            self._contact_id,
+            self._flow_id,
+            node.id if node is not None else "",
+            kind,
+            value,
+            valid,
         )
 
     def _failed(self, node: m.Node, retries: m.Retries, silent: bool, now: float) -> str:
@@ -360,13 +383,11 @@ class FlowSession:
 
     # -- nodes that go straight on ------------------------------------------------------------
 
-    def _enter_say(self, node: m.Node, now: float) -> str:
-        assert isinstance(node, m.SayNode)
+    def _enter_say(self, node: m.SayNode, now: float) -> str:
         self._say(node.prompt, node.barge_in)
         return node.next
 
-    def _enter_set(self, node: m.Node, now: float) -> str:
-        assert isinstance(node, m.SetNode)
+    def _enter_set(self, node: m.SetNode, now: float) -> str:
         for name, template in node.attributes:
             self.variables[name] = render(template, self.variables)
         if node.priority is not None:
@@ -376,55 +397,60 @@ class FlowSession:
         if node.language is not None:
             self.language = node.language
             self.variables["language"] = node.language
+            self._lines = self._program.lines(node.language, self._voice)
         return node.next
 
-    def _enter_condition(self, node: m.Node, now: float) -> str:
-        assert isinstance(node, m.ConditionNode)
-        for condition, target in node.branches:
-            if holds(condition, self.variables, self.environment, now):
+    def _enter_condition(self, node: m.ConditionNode, now: float) -> str:
+        variables, environment = self.variables, self.environment
+        for test, target in self._program.branches[node.id]:
+            if test(variables, environment, now):
                 return target
         return node.otherwise
 
-    def _enter_transfer(self, node: m.Node, now: float) -> str:
-        assert isinstance(node, m.TransferNode)
+    def _enter_transfer(self, node: m.TransferNode, now: float) -> str:
         self._say(node.prompt)
         self._out.append(c.Transfer(node.kind, render(node.target, self.variables)))
         self._end(m.FlowOutcome.TRANSFERRED, now, hangup=False)
         return ""
 
-    def _enter_disconnect(self, node: m.Node, now: float) -> str:
-        assert isinstance(node, m.DisconnectNode)
+    def _enter_disconnect(self, node: m.DisconnectNode, now: float) -> str:
         self._say(node.prompt)
         self._end(node.outcome, now)
         return ""
 
     # -- nodes that ask the customer --------------------------------------------------------
 
-    def _ask_menu(self, node: m.Node, now: float) -> str:
-        assert isinstance(node, m.MenuNode)
+    def _ask_menu(self, node: m.MenuNode, now: float) -> str:
         self._say(node.prompt, node.barge_in)
         if self._voice:
             return self._gather(1, node.retries.timeout_s, now, ())
         buttons = tuple(o.label.get(self.language) for o in node.options)
         return self._gather(1, node.retries.timeout_s, now, buttons)
 
-    def _answer_menu(self, node: m.Node, value: str, digits: bool, now: float) -> str:
-        assert isinstance(node, m.MenuNode)
-        option = match_option(node, value, digits)
+    def _answer_menu(self, node: m.MenuNode, value: str, digits: bool, now: float) -> str:
+        option = self._program.keys[node.id].get(value)  # a key as pressed or sent
+        if option is None and not digits:
+            option = match_option(node, value, digits)  # a label, a keyword, full-width…
         if option is None:
-            self._events.append(self._input_event("invalid", value, False, now))
+            self._events.append(
+                new_input_received(
+                    now, self._contact_id, self._flow_id, node.id, "invalid", value, False
+                )
+            )
             return self._failed(node, node.retries, False, now)
-        self._events.append(self._input_event("option", option.key, True, now))
+        self._events.append(
+            new_input_received(
+                now, self._contact_id, self._flow_id, node.id, "option", option.key, True
+            )
+        )
         self._timer_at = None
         return option.next
 
-    def _ask_collect(self, node: m.Node, now: float) -> str:
-        assert isinstance(node, m.CollectNode)
+    def _ask_collect(self, node: m.CollectNode, now: float) -> str:
         self._say(node.prompt, True)
         return self._gather(node.max_length, node.retries.timeout_s, now, ())
 
-    def _answer_collect(self, node: m.Node, value: str, digits: bool, now: float) -> str:
-        assert isinstance(node, m.CollectNode)
+    def _answer_collect(self, node: m.CollectNode, value: str, digits: bool, now: float) -> str:
         accepted = check_input(value, node.min_length, node.max_length, node.pattern, node.format)
         shown = "***" if node.sensitive else value
         kind = "digits" if digits else "text"
@@ -435,19 +461,16 @@ class FlowSession:
         self._timer_at = None
         return node.next
 
-    def _ask_verify(self, node: m.Node, now: float) -> str:
-        assert isinstance(node, m.VerifyNode)
+    def _ask_verify(self, node: m.VerifyNode, now: float) -> str:
         self._say(node.prompt, True)
         return self._gather(16, node.retries.timeout_s, now, ())
 
-    def _enter_verify(self, node: m.Node, now: float) -> str:
-        assert isinstance(node, m.VerifyNode)
+    def _enter_verify(self, node: m.VerifyNode, now: float) -> str:
         if not self.variables.get(node.secret):
             return node.failed
         return self._ask_verify(node, now)
 
-    def _answer_verify(self, node: m.Node, value: str, digits: bool, now: float) -> str:
-        assert isinstance(node, m.VerifyNode)
+    def _answer_verify(self, node: m.VerifyNode, value: str, digits: bool, now: float) -> str:
         given = parse_format(normalize(value), node.format)
         expected = parse_format(normalize(self.variables.get(node.secret, "")), node.format)
         ok = given is not None and given == expected
@@ -458,8 +481,7 @@ class FlowSession:
         self.variables["customer.verified"] = "true"
         return node.verified
 
-    def _ask_survey(self, node: m.Node, now: float) -> str:
-        assert isinstance(node, m.SurveyNode)
+    def _ask_survey(self, node: m.SurveyNode, now: float) -> str:
         if self._step == 1 and node.comment_prompt is not None:
             self._say(node.comment_prompt, False)
             return self._gather(500, node.retries.timeout_s, now, ())
@@ -467,8 +489,7 @@ class FlowSession:
         buttons = tuple(r.get(self.language) for r in _phrases.RATINGS)
         return self._gather(1, node.retries.timeout_s, now, buttons)
 
-    def _answer_survey(self, node: m.Node, value: str, digits: bool, now: float) -> str:
-        assert isinstance(node, m.SurveyNode)
+    def _answer_survey(self, node: m.SurveyNode, value: str, digits: bool, now: float) -> str:
         if self._step == 1:
             self._events.append(self._input_event("text", value, True, now))
             return self._survey_done(node, normalize(value), now)
@@ -488,19 +509,13 @@ class FlowSession:
     def _survey_done(self, node: m.SurveyNode, comment: str, now: float) -> str:
         self._timer_at = None
         self._events.append(
-            SurveyAnswered(
-                at=now,
-                contact_id=self._contact_id,
-                flow_id=self._flow_id,
-                node=node.id,
-                rating=self._rating,
-                comment=comment,
+            new_survey_answered(
+                now, self._contact_id, self._flow_id, node.id, self._rating, comment
             )
         )
         return node.next
 
-    def _ask_callback(self, node: m.Node, now: float) -> str:
-        assert isinstance(node, m.CallbackNode)
+    def _ask_callback(self, node: m.CallbackNode, now: float) -> str:
         if self._step == 0:
             self._say(node.prompt, True)
             buttons = (
@@ -511,16 +526,14 @@ class FlowSession:
         self._say(node.ask_number, True)
         return self._gather(13, node.retries.timeout_s, now, ())
 
-    def _enter_callback(self, node: m.Node, now: float) -> str:
-        assert isinstance(node, m.CallbackNode)
+    def _enter_callback(self, node: m.CallbackNode, now: float) -> str:
         number = check_input(self.variables.get("caller", ""), 1, 20, None, m.InputFormat.PHONE_JP)
         self._callback_number = number or ""
         self.variables["number"] = self._callback_number
         self._step = 0 if number else 1
         return self._ask_callback(node, now)
 
-    def _answer_callback(self, node: m.Node, value: str, digits: bool, now: float) -> str:
-        assert isinstance(node, m.CallbackNode)
+    def _answer_callback(self, node: m.CallbackNode, value: str, digits: bool, now: float) -> str:
         text = normalize(value)
         if self._step == 0:
             if text == "1" or text == _phrases.BUTTON_YES.get(self.language):
@@ -546,12 +559,11 @@ class FlowSession:
         self._end(m.FlowOutcome.CALLBACK, now)
         return ""
 
-    def _ask_voicemail(self, node: m.Node, now: float) -> str:
-        assert isinstance(node, m.VoicemailNode)
+    def _ask_voicemail(self, node: m.VoicemailNode, now: float) -> str:
         self._say(node.prompt)
         if self._voice:
             self._out.append(c.RecordMessage(node.max_seconds))
-            self._wait = _Wait.MESSAGE
+            self._wait = _W_MESSAGE
             self._timer_at = now + node.max_seconds + 5.0
             return ""
         return self._gather(2000, node.max_seconds, now, ())
@@ -576,14 +588,13 @@ class FlowSession:
         self._request_id = f"{self._contact_id}:{self._sequence}"
         return self._request_id
 
-    def _enter_identify(self, node: m.Node, now: float) -> str:
-        assert isinstance(node, m.IdentifyNode)
+    def _enter_identify(self, node: m.IdentifyNode, now: float) -> str:
         value = self.variables.get("caller" if node.by == "caller" else node.by, "")
         if not value:
             return node.not_found
         by = "caller" if node.by == "caller" else "customer_number"
         self._out.append(c.LookupCustomer(self._next_request_id(), by, value))
-        self._wait = _Wait.LOOKUP
+        self._wait = _W_LOOKUP
         self._timer_at = now + node.timeout_s + _GRACE_S
         return ""
 
@@ -591,7 +602,7 @@ class FlowSession:
         node = self.node
         assert isinstance(node, m.IdentifyNode)
         self._timer_at = None
-        self._wait = _Wait.NONE
+        self._wait = _W_NONE
         if result.customer_id is None:
             return node.not_found
         self.variables["customer.id"] = result.customer_id
@@ -600,8 +611,7 @@ class FlowSession:
                 self.variables[f"customer.{name}"] = result.fields[name]
         return node.found
 
-    def _enter_http(self, node: m.Node, now: float) -> str:
-        assert isinstance(node, m.HttpNode)
+    def _enter_http(self, node: m.HttpNode, now: float) -> str:
         self._request_tries = 0
         self._send_http(node, now)
         return ""
@@ -613,14 +623,14 @@ class FlowSession:
         self._out.append(
             c.HttpRequest(self._next_request_id(), node.method, url, body, node.timeout_s)
         )
-        self._wait = _Wait.HTTP
+        self._wait = _W_HTTP
         self._timer_at = now + node.timeout_s + _GRACE_S
 
     def _http_result(self, result: i.HttpResponse | i.HttpFailed, now: float) -> str:
         node = self.node
         assert isinstance(node, m.HttpNode)
         self._timer_at = None
-        self._wait = _Wait.NONE
+        self._wait = _W_NONE
         values = mapped_response(node, result) if isinstance(result, i.HttpResponse) else None
         if values is not None:
             self.variables.update(values)
@@ -632,8 +642,7 @@ class FlowSession:
 
     # -- queue-time treatment -----------------------------------------------------------------
 
-    def _enter_enqueue(self, node: m.Node, now: float) -> str:
-        assert isinstance(node, m.EnqueueNode)
+    def _enter_enqueue(self, node: m.EnqueueNode, now: float) -> str:
         self._say(node.prompt)
         if node.skills:
             skills = dict(self.skills)
@@ -641,7 +650,7 @@ class FlowSession:
         else:
             skills = self.skills
         hidden = self._program.hidden
-        attributes = tuple((k, v) for k, v in self.variables.items() if k not in hidden)
+        attributes = tuple([(k, v) for k, v in self.variables.items() if k not in hidden])
         priority = node.priority if node.priority is not None else (self.priority or 0)
         self._out.append(
             c.Enqueue(
@@ -740,13 +749,7 @@ class FlowSession:
         if not offer:
             return
         self._events.append(
-            QueueOfferAccepted(
-                at=now,
-                contact_id=self._contact_id,
-                flow_id=self._flow_id,
-                queue=node.queue,
-                offer=offer,
-            )
+            new_queue_offer_accepted(now, self._contact_id, self._flow_id, node.queue, offer)
         )
         self.phase = FlowPhase.RUNNING
         self._timer_at = None
@@ -754,13 +757,17 @@ class FlowSession:
 
 
 class _Program:
-    """A flow prepared once for every session: node id → (node, kind, entry handler).
+    """A flow prepared once for every session.
 
-    It also shares the immutable commands that are the same for every contact: prompts without
-    placeholders (by prompt, language, barge-in, channel) and keypad gathers.
+    - ``table``: node id → (node, type name, entry handler), so a step is one dict lookup and
+      one call, with no dispatch on the node's type;
+    - ``branches``: each condition node's tests, compiled; ``keys``: each menu's options by key;
+    - ``lines``: every prompt resolved per (language, channel) into its command — shared by all
+      contacts when the text has no placeholders — and keypad gathers, shared likewise;
+    - ``defaults`` and ``hidden``: the variables a session starts with and those kept from agents.
     """
 
-    __slots__ = ("flow", "gathers", "hidden", "said", "table")
+    __slots__ = ("_lines", "branches", "defaults", "flow", "gathers", "hidden", "keys", "table")
 
     def __init__(self, flow: m.Flow) -> None:
         self.flow = flow
@@ -768,9 +775,59 @@ class _Program:
             node_id: (node, _KIND[type(node)], _ENTER[type(node)])
             for node_id, node in flow.nodes.items()
         }
+        self.branches: dict[str, tuple[tuple[Test, str], ...]] = {
+            node_id: tuple((compile_condition(cond), target) for cond, target in node.branches)
+            for node_id, node in flow.nodes.items()
+            if isinstance(node, m.ConditionNode)
+        }
+        self.keys: dict[str, dict[str, m.MenuOption]] = {}
+        for node_id, node in flow.nodes.items():
+            if isinstance(node, m.MenuNode):
+                options = self.keys[node_id] = {}
+                for option in node.options:
+                    options.setdefault(option.key, option)  # the first of duplicates, as matched
         self.hidden = frozenset(_hidden_from_agent(flow))
-        self.said: dict[tuple[int, str, bool, bool], c.Say | c.Play] = {}
+        self.defaults = dict(flow.defaults)
         self.gathers: dict[tuple[int, float], c.Gather] = {}
+        self._lines: dict[tuple[str, bool], dict[int, _Line]] = {}
+        for language in flow.languages:
+            for voice in (True, False):
+                self.lines(language, voice)
+
+    def lines(self, language: str, voice: bool) -> dict[int, _Line]:
+        """Every prompt of the flow in ``language`` on voice or chat, by the prompt's identity."""
+        found = self._lines.get((language, voice))
+        if found is None:
+            found = self._lines[language, voice] = {}
+            for prompt in _prompts(self.flow):
+                self.line(prompt, language, voice)
+        return found
+
+    def line(self, prompt: m.Prompt, language: str, voice: bool) -> _Line:
+        """One prompt resolved (and remembered) for ``language`` on voice or chat."""
+        raw = prompt.text.get(language) if prompt.text is not None else ""
+        if "{" in raw:
+            line: _Line = (None, None, raw)
+        elif prompt.audio is not None and voice:
+            audio = prompt.audio
+            line = (c.Play(audio, raw, language, False), c.Play(audio, raw, language, True), raw)
+        else:
+            line = (c.Say(raw, language, False), c.Say(raw, language, True), raw)
+        self._lines.setdefault((language, voice), {})[id(prompt)] = line
+        return line
+
+
+def _prompts(flow: m.Flow) -> list[m.Prompt]:
+    """Every prompt the flow's nodes hold (the session says nothing else but its own phrases)."""
+    found: list[m.Prompt] = []
+    for node in flow.nodes.values():
+        for f in dataclasses.fields(node):
+            value = getattr(node, f.name)
+            if isinstance(value, m.Prompt):
+                found.append(value)
+            elif isinstance(value, m.Retries):
+                found.extend(p for p in (value.no_input, value.invalid) if p is not None)
+    return found
 
 
 _PROGRAMS: dict[int, _Program] = {}
@@ -845,3 +902,20 @@ _ANSWER: dict[type[m.Node], _Answer] = {
 }
 _RETRIES: dict[type[m.Node], Callable[[m.Node], m.Retries]] = dict.fromkeys(_ASK, _retries)
 _KIND: dict[type[m.Node], str] = {cls: name for name, cls in m.NODE_TYPES.items()}
+
+_Receive = Callable[[FlowSession, Any, float], None]
+_RECEIVE: dict[type, _Receive] = {
+    i.Digits: _S._receive_digits,
+    i.Text: _S._receive_text,
+    i.CustomerLeft: _S._receive_left,
+    i.HttpResponse: _S._receive_http,
+    i.HttpFailed: _S._receive_http,
+    i.CustomerLookupResult: _S._receive_lookup,
+    i.MessageLeft: _S._receive_message,
+    i.AgentConnected: _S._receive_agent,
+}
+
+
+def _receiver(kind: type) -> _Receive | None:
+    """The handler of a subclass of an input type (the table holds the exact types)."""
+    return next((_RECEIVE[base] for base in kind.__mro__ if base in _RECEIVE), None)
