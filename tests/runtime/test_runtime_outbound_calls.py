@@ -343,6 +343,12 @@ async def test_stored_campaign_is_followed_live_and_its_blocks_are_logged(tmp_pa
         gateway.sync()
         assert "+81312345672" in {r.number for r in run.dialer.records.values()}
         assert status(run) is CampaignStatus.RUNNING
+
+        with sessions() as db:  # switched to preview: agents dial it, the gateway stops pacing
+            db.scalars(select(CampaignRow)).one().mode = "preview"
+            db.commit()
+        gateway.sync()
+        assert status(run) is CampaignStatus.PAUSED
     finally:
         await runtime.stop(drain_timeout=0.0)
 

@@ -296,13 +296,19 @@ class OutboundGateway:
         now = self.runtime.clock.now()
         with self.sessions() as db:
             self._refresh_dnc(db)
-            rows = db.scalars(
-                select(CampaignRow).where(
-                    CampaignRow.tenant == self.tenant, CampaignRow.mode.in_(sorted(PACED_MODES))
-                )
-            )
+            rows = db.scalars(select(CampaignRow).where(CampaignRow.tenant == self.tenant))
             for row in rows:
                 run = self.campaigns.get(row.key)
+                if row.mode not in PACED_MODES:
+                    if (
+                        run is not None
+                        and run.row_id == row.id
+                        and run.dialer.status is (CampaignStatus.RUNNING)
+                    ):
+                        log.info("campaign %s is now %s: no longer paced", row.key, row.mode)
+                        run.dialer.pause()
+                        run.updated_at = None  # re-read when it is paced again
+                    continue
                 if run is None or run.row_id != row.id:
                     if row.status == CampaignStatus.RUNNING.value:
                         self._load(db, row, now)
@@ -388,6 +394,12 @@ class OutboundGateway:
         if row.updated_at != run.updated_at:
             run.updated_at = row.updated_at
             campaign = core_campaign(row)
+            if campaign.mode is not dialer.campaign.mode:
+                dialer.pacer = (
+                    PredictivePacer(campaign.target_abandon, campaign.connect_rule_s)
+                    if campaign.mode is DialingMode.PREDICTIVE
+                    else ProgressivePacer()
+                )
             dialer.campaign = campaign
             run.agents = campaign_agents(row) or self._default_agents(campaign)
             run.recorded_message = str((row.rules or {}).get("recorded_message") or DEFAULT_MESSAGE)
