@@ -210,3 +210,76 @@ async def test_attended_transfer_hands_the_answered_consult_leg_to_the_caller(
     assert (recordings / f"{transferred.contact_id}-2.wav").exists()
     assert center.gateway.calls == {}
     assert center.gateway.control.consults == {}
+
+
+async def take_over_agent_leg(center: CenterServer, replaces: str, cwd: Path) -> str:
+    """The agent's second device sends INVITE with ``Replaces`` (once the caller is bridged)."""
+    for _ in range(300):
+        voices = [v for v in center.gateway.calls.values() if v.connected]
+        if voices and voices[0].agent_call is not None:
+            break
+        await asyncio.sleep(0.05)
+    call = voices[0].agent_call
+    assert call is not None
+    value = replaces.format(call_id=call.call_id, center=call.local_tag, phone=call.remote_tag)
+    result = await run_sipp(
+        f"127.0.0.1:{center.endpoint.port}",
+        "-sf",
+        str(SCENARIOS / "agent_phone_takes_over.xml"),
+        "-key",
+        "replaces",
+        value,
+        "-m",
+        "1",
+        "-mp",
+        str(free_port()),
+        cwd=cwd,
+        timeout=30,
+    )
+    return result.output if result.returncode == 0 else f"sipp failed: {result.output}"
+
+
+@pytest.mark.peer
+async def test_invite_with_replaces_moves_the_agents_side_to_another_device(
+    center: CenterServer, tmp_path: Path
+) -> None:
+    events = record_events(center)
+    phone = AgentPhone(talk_s=20.0)  # would talk long: the center hangs it up when replaced
+    await sign_in_agent(center, phone, "op01")
+    try:
+        _, moved = await asyncio.gather(
+            call_in(center, tmp_path),
+            take_over_agent_leg(center, "{call_id};to-tag={center};from-tag={phone}", tmp_path),
+        )
+        await asyncio.sleep(0.3)
+    finally:
+        await phone.close()
+    assert not moved.startswith("sipp failed"), moved
+    (desk_call,) = phone.answered
+    assert desk_call.end_reason == "remote_bye"  # the center's BYE to the replaced phone
+    connected = [e for e in events if isinstance(e, rev.ContactConnected)]
+    assert [e.agent_id for e in connected] == ["op01"]  # one contact, one agent, not re-offered
+    (ended,) = [e for e in events if isinstance(e, rev.ContactEnded)]
+    recordings = center.options.data_dir / "recordings"
+    assert sorted(p.name for p in recordings.iterdir()) == [f"{ended.contact_id}.wav"]
+    assert center.gateway.calls == {}
+
+
+@pytest.mark.peer
+async def test_invite_with_replaces_naming_no_dialog_is_refused_with_481(
+    center: CenterServer, tmp_path: Path
+) -> None:
+    phone = AgentPhone(talk_s=3.0)
+    await sign_in_agent(center, phone, "op01")
+    try:
+        # the tags swapped: no dialog at the center has them that way round
+        _, moved = await asyncio.gather(
+            call_in(center, tmp_path),
+            take_over_agent_leg(center, "{call_id};to-tag={phone};from-tag={center}", tmp_path),
+        )
+    finally:
+        await phone.close()
+    assert moved.startswith("sipp failed")
+    assert "481" in moved
+    (desk_call,) = phone.answered
+    assert desk_call.end_reason == "local_bye"  # the desk phone kept the call to its end

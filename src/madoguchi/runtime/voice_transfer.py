@@ -15,8 +15,12 @@ phone's SIP requests into routing commands and media actions:
 * **Attended transfer** — the agent first puts the caller on hold and dials a colleague's
   extension from the same phone: that INVITE (From an agent's extension, to another agent's
   extension) is a *consult call*, bridged agent ↔ agent without a contact or recording. A REFER
-  on the customer's call whose target is that colleague's extension (with or without
-  ``?Replaces=`` naming the consult call, as phones send it) completes the transfer:
+  on the customer's call completes the transfer. Phones send ``?Replaces=`` in the Refer-To
+  naming the consult dialog (RFC 3891: Call-ID, the center's tag as ``to-tag``, the phone's as
+  ``from-tag``): the endpoint matches it among live dialogs, and the transfer goes to that
+  consult call's target; a Replaces that names no dialog, or a dialog that is not this agent's
+  answered consult call, is refused with NOTIFY 481 and the call stays as it is. Without
+  Replaces the Refer-To user names the colleague's extension. Either way
   ``TransferContact(to_agent=…)`` is submitted, and when routing offers the contact to the
   colleague, their leg of the consult call — already answered — is accepted and bridged to the
   caller instead of ringing the phone again; the referring agent's consult leg is hung up.
@@ -82,6 +86,58 @@ class AgentCallControl:
         """Follow hold and REFER on the agent's leg of a bridged call."""
         call.on_hold = lambda held: self.on_hold(voice, call, held)
         call.on_refer = lambda target: self.on_refer(voice, call, target)
+        call.on_replaced = lambda new: self.gateway._spawn(
+            voice, self.take_over_agent_leg(voice, call, new)
+        )
+
+    async def take_over_agent_leg(self, voice: VoiceContact, old: Call, new: Call) -> None:
+        """An INVITE with Replaces naming the agent's dialog (the agent moves the call to
+        another phone, or a phone picks it up): answer it with a new RTP leg that takes the
+        agent's place in the bridge — the recording goes on in the same file — and the
+        endpoint ends the old dialog with BYE."""
+        gateway = self.gateway
+        offer = new.remote_sdp
+        if offer is None:
+            new.reject(488)
+            return
+        if voice.ended or voice.agent_call is not old or old.state is not CallState.ANSWERED:
+            new.reject(481)
+            return
+        try:
+            codec = offer.codec
+        except SdpError:
+            new.reject(488)
+            return
+        leg = RtpEndpoint(host=gateway.media_host, payload_type=codec, timeout=0)
+        await leg.start()
+        try:
+            _chosen, body = answer_offer(offer, gateway.media_host, leg.port)
+        except SdpError as err:
+            leg.close()
+            new.reject(err.status_hint)
+            return
+        if new.state is not CallState.RINGING:  # the new phone gave up meanwhile
+            leg.close()
+            return
+        if voice.ended or voice.agent_call is not old:
+            leg.close()
+            new.reject(481)
+            return
+        leg.set_remote((offer.address, offer.port))
+        old.on_ended = old.on_hold = old.on_refer = old.on_replaced = None
+        previous = voice.agent_leg
+        voice.agent_call, voice.agent_leg = new, leg
+        new.on_ended = lambda reason: gateway._on_agent_gone(voice, new, reason)
+        self.watch(voice, new)
+        bridge = voice.bridge
+        if bridge is not None and not voice.held:  # held: resuming bridges the new leg
+            bridge.detach()
+            loop = asyncio.get_running_loop()
+            voice.bridge = RtpBridge(voice.leg, leg, bridge.recorder, loop.time)
+        if previous is not None:
+            previous.close()
+        new.answer(body)
+        log.info("agent leg of %s moved to a new dialog (Replaces)", voice.contact.id)
 
     def on_hold(self, voice: VoiceContact, call: Call, held: bool) -> None:
         """The agent's phone put the caller on hold (True) or took them off it (False)."""
@@ -113,15 +169,30 @@ class AgentCallControl:
         user = refer_user(target)
         config = gateway.runtime.config
         agent_id = voice.agent_id
+        replaced = call.refer_replaces
+        consult: ConsultCall | None = None
+        if replaced is not None:
+            # attended transfer with Replaces: the dialog it names must be this agent's
+            # answered consult call (either of its legs), whatever the Refer-To user says
+            consult = self.consult_of(replaced)
+            if consult is None or consult.from_agent != agent_id or consult.bridge is None:
+                log.info("REFER of %s names a dialog that is no consult call", voice.contact.id)
+                call.notify_transfer(481)
+                return
+            user = next(
+                (a.extension for a in config.agents if a.id == consult.to_agent and a.extension),
+                user,
+            )
         to_agent = next((a.id for a in config.agents if a.extension == user), None)
         is_queue = any(q.id == user for q in config.queues)
         if to_agent is None and not is_queue:
             log.info("transfer of %s to unknown target %r", voice.contact.id, target)
             call.notify_transfer(404)
             return
-        consult = self.consults.get(to_agent) if to_agent is not None else None
-        if consult is not None and (consult.from_agent != agent_id or consult.bridge is None):
-            consult = None
+        if consult is None and to_agent is not None:
+            consult = self.consults.get(to_agent)  # a phone that sends no Replaces
+            if consult is not None and (consult.from_agent != agent_id or consult.bridge is None):
+                consult = None
         command = (
             rc.TransferContact(voice.contact.id, to_agent=to_agent)
             if to_agent is not None
@@ -150,6 +221,13 @@ class AgentCallControl:
             call.hangup()
         if leg is not None:
             leg.close()
+
+    def consult_of(self, call: Call) -> ConsultCall | None:
+        """The consult call that ``call`` is a leg of (the consulting agent's or the target's)."""
+        for consult in self.consults.values():
+            if call is consult.caller_call or call is consult.target_call:
+                return consult
+        return None
 
     def take_consult(self, voice: VoiceContact, agent_id: str) -> ConsultCall | None:
         """The answered consult leg to ``agent_id`` for this transferred contact, if any."""
