@@ -123,12 +123,19 @@ def _fmt(value: float | None, percent: bool = False) -> str:
 def _print_intervals(console: Console, result: SimResult) -> None:
     from rich.table import Table
 
-    from madoguchi.sim.report import interval_rows
+    from madoguchi.sim.report import callback_cells, interval_rows
 
     table = Table(title=f"{result.scenario} by interval", header_style="bold")
-    for name in ("start", "offered", "answered", "abandoned", "SL", "ASA s", "occupancy", "agents"):
+    names = ["start", "offered", "answered", "abandoned", "SL", "ASA s", "occupancy", "agents"]
+    queues, callbacks = callback_cells(result)
+    # queue-time treatment: callbacks offered / accepted / completed of each queue
+    names += [f"{q} callbacks o/a/c" for q in queues]
+    if result.treated:
+        names.append("messages")
+    for name in names:
         table.add_column(name, justify="right")
-    for row in interval_rows(result):
+    for row, (_label, cells) in zip(interval_rows(result), callbacks, strict=True):
+        extra = [*cells, str(row["messages_left"])] if result.treated else []
         table.add_row(
             row["start"],
             str(row["offered"]),
@@ -138,8 +145,14 @@ def _print_intervals(console: Console, result: SimResult) -> None:
             _fmt(row["asa_s"]),
             _fmt(row["occupancy"], True),
             f"{row['agents_staffed']:.1f}",
+            *extra,
         )
     t = result.total
+    totals = [
+        f"{result.queues[q].callbacks_offered} / {result.queues[q].callbacks_accepted} / "
+        f"{result.queues[q].callbacks_completed}"
+        for q in queues
+    ]
     table.add_row(
         "total",
         str(t.offered),
@@ -149,6 +162,7 @@ def _print_intervals(console: Console, result: SimResult) -> None:
         _fmt(t.asa_s),
         "",
         "",
+        *([*totals, str(t.messages_left)] if result.treated else []),
         style="bold",
     )
     console.print(table)
@@ -158,9 +172,23 @@ def _print_queues(console: Console, result: SimResult) -> None:
     from rich.table import Table
 
     table = Table(title=f"{result.scenario} by queue", header_style="bold")
-    for name in ("queue", "offered", "answered", "abandoned", "SL", "ASA s", "AHT s"):
+    names = ["queue", "offered", "answered", "abandoned", "SL", "ASA s", "AHT s"]
+    if result.treated:
+        names += ["callbacks offered", "accepted", "completed", "messages", "announcements"]
+    for name in names:
         table.add_column(name, justify="right")
     for queue, t in sorted(result.queues.items()):
+        treated = (
+            [
+                str(t.callbacks_offered),
+                str(t.callbacks_accepted),
+                str(t.callbacks_completed),
+                str(t.messages_left),
+                str(t.announcements),
+            ]
+            if result.treated
+            else []
+        )
         table.add_row(
             queue,
             str(t.offered),
@@ -169,6 +197,7 @@ def _print_queues(console: Console, result: SimResult) -> None:
             _fmt(t.service_level, True),
             _fmt(t.asa_s),
             _fmt(t.aht_s),
+            *treated,
         )
     console.print(table)
     if result.flow_outcomes:

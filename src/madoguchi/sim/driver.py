@@ -28,9 +28,10 @@ from madoguchi.core.routing import RoutingEngine
 from madoguchi.core.routing import commands as rc
 from madoguchi.core.routing import events as re
 from madoguchi.core.routing.errors import RoutingError
+from madoguchi.sim import results as rs
 from madoguchi.sim.arrivals import Arrivals, generate_arrivals
 from madoguchi.sim.behaviour import AgentBehaviour, CallerBehaviour
-from madoguchi.sim.flow_callers import FlowCallers
+from madoguchi.sim.flow_callers import OFFER_TAKEN, FlowCallers
 from madoguchi.sim.results import ResultCollector, SimResult
 from madoguchi.sim.scenario import Scenario
 from madoguchi.sim.staffing import RosterAction, RosterChange, build_roster
@@ -45,6 +46,7 @@ _RESERVED = AgentState.RESERVED
 _LOGGED_OUT = AgentState.LOGGED_OUT
 _COMPLETED = EndReason.COMPLETED
 _ABANDONED = EndReason.ABANDONED
+_VOICEMAIL = EndReason.VOICEMAIL
 _NEW = re.QueueEntry.NEW
 
 
@@ -54,11 +56,13 @@ class _Call:
     __slots__ = (
         "arrived_at",
         "attempt",
+        "callback",
         "handle_s",
         "kind",
         "offered_to",
         "patience",
         "queue",
+        "stays",
         "waiting",
     )
 
@@ -73,6 +77,10 @@ class _Call:
         self.waiting = True
         self.offered_to: str | None = None
         self.patience = _INF
+        self.callback = False
+        """Routing holds a callback request for the contact."""
+        self.stays = False
+        """No longer abandons: took a queue-time offer, or waits for a callback."""
 
 
 class Simulation:
@@ -171,6 +179,9 @@ class Simulation:
                 callback=self._callback_from_flow,
                 ended=self._ended_in_flow,
                 schedule=lambda at, payload: self._push(at, _FLOW, payload),
+                queued_callback=self._callback_in_queue,
+                leave_for_message=self._leave_for_message,
+                treated=self._treatment,
             )
             self.flow_outcomes = self._flows.outcomes
         for change in self._roster.changes:
@@ -308,7 +319,9 @@ class Simulation:
             created_at=now,
             queue=None if in_flow else queue,
             skills=spec.skills,
-            from_address=f"+8150{self._next_id:08d}",
+            # a valid Japanese mobile number (090-1xxx-xxxx), which a flow's callback node
+            # offers to call back
+            from_address=f"+8190{10_000_000 + self._next_id % 90_000_000:08d}",
         )
 
     def _enqueue_from_flow(
@@ -345,13 +358,37 @@ class Simulation:
     def _ended_in_flow(self, contact_id: str, outcome: str, now: float) -> None:
         self._calls.pop(contact_id, None)
 
+    def _callback_in_queue(self, contact_id: str, number: str, now: float) -> None:
+        """A waiting caller took the queue-time callback offer: keep the place in line."""
+        call = self._calls.get(contact_id)
+        if call is not None and call.waiting:
+            call.stays = True
+            if call.offered_to is None:  # else an agent's phone rings for it: answered soon
+                self._send(rc.RequestCallback(contact_id, number), now)
+
+    def _leave_for_message(self, contact_id: str, now: float) -> None:
+        """A waiting caller took the message offer: out of the line."""
+        call = self._calls.get(contact_id)
+        if call is not None and call.waiting:
+            self._send(rc.EndContact(contact_id, _VOICEMAIL), now)
+
+    def _treatment(self, contact_id: str, what: int, now: float) -> None:
+        """A queue-time fact for a waiting caller (see :mod:`madoguchi.sim.flow_callers`)."""
+        call = self._calls.get(contact_id)
+        if call is None:
+            return
+        if what == OFFER_TAKEN:
+            call.stays = True
+        else:
+            self._collector.count(what, call.queue, call.arrived_at)
+
     def _act(self, now: float, what: int, payload: Any) -> None:
         if what == _HANG_UP:
             if payload in self._calls:
                 self._send(rc.EndContact(payload, _COMPLETED), now)
         elif what == _PATIENCE:
             call = self._calls.get(payload)
-            if call is not None and call.waiting:
+            if call is not None and call.waiting and not call.stays:
                 self._send(rc.AbandonContact(payload), now)
         elif what == _ANSWER:
             contact_id, agent_id = payload
@@ -460,6 +497,8 @@ class Simulation:
             self._targets.get(event.queue_id, 20.0),
         )
         self._collector.handled_by(event.agent_id)
+        if call.callback:
+            self._collector.count(rs.CALLBACK_COMPLETED, event.queue_id, call.arrived_at)
         if self._flows is not None:
             self._flows.connected(event.contact_id, event.agent_id, event.at)
         self._push(event.at + call.handle_s, _HANG_UP, event.contact_id)
@@ -478,6 +517,9 @@ class Simulation:
         call = self._calls.get(event.contact_id)
         if call is not None:
             call.attempt = 10**6  # the caller hung up for a callback: no patience, no redial
+            call.callback = call.stays = True
+            if not event.by_overflow:
+                self._collector.count(rs.CALLBACK_ACCEPTED, event.queue_id, call.arrived_at)
 
     def _on_ended(self, event: re.ContactEnded) -> None:
         if self._flows is not None:

@@ -2,7 +2,9 @@
 
 The HTML page draws its charts as inline SVG (offered, answered and abandoned contacts, service
 level against the target, occupancy and agents signed in, by interval) and has per-queue and
-per-agent tables. Given two results (``--compare``) it draws both on the same charts.
+per-agent tables. Given two results (``--compare``) it draws both on the same charts. When
+callers had queue-time treatment or callbacks, the tables show callbacks offered, accepted and
+completed and messages left, and a table gives the callbacks of each queue by interval.
 """
 
 from __future__ import annotations
@@ -27,6 +29,11 @@ INTERVAL_COLUMNS = (
     "aht_s",
     "occupancy",
     "agents_staffed",
+    "callbacks_offered",
+    "callbacks_accepted",
+    "callbacks_completed",
+    "messages_left",
+    "announcements",
 )
 
 
@@ -47,6 +54,11 @@ def interval_rows(result: SimResult) -> list[dict[str, Any]]:
                 "aht_s": c.aht_s,
                 "occupancy": interval.agents.occupancy,
                 "agents_staffed": interval.agents_staffed,
+                "callbacks_offered": c.callbacks_offered,
+                "callbacks_accepted": c.callbacks_accepted,
+                "callbacks_completed": c.callbacks_completed,
+                "messages_left": c.messages_left,
+                "announcements": c.announcements,
             }
         )
     return rows
@@ -92,25 +104,58 @@ def _secs(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f} s"
 
 
-def _tally_cells(t: Tally) -> str:
-    return "".join(
-        f"<td>{v}</td>"
-        for v in (
-            t.offered,
-            t.answered,
-            t.abandoned,
-            _pct(t.service_level),
-            _secs(t.asa_s),
-            _pct(t.abandon_rate),
-            _secs(t.aht_s),
-        )
+def _tally_cells(t: Tally, treated: bool = False) -> str:
+    values: tuple[object, ...] = (
+        t.offered,
+        t.answered,
+        t.abandoned,
+        _pct(t.service_level),
+        _secs(t.asa_s),
+        _pct(t.abandon_rate),
+        _secs(t.aht_s),
     )
+    if treated:
+        values += (
+            t.callbacks_offered,
+            t.callbacks_accepted,
+            t.callbacks_completed,
+            t.messages_left,
+        )
+    return "".join(f"<td>{v}</td>" for v in values)
 
 
 _TALLY_HEAD = (
     "<th>offered</th><th>answered</th><th>abandoned</th><th>service level</th>"
     "<th>ASA</th><th>abandon rate</th><th>AHT</th>"
 )
+_TREATED_HEAD = (
+    "<th>callbacks offered</th><th>callbacks accepted</th><th>callbacks completed</th>"
+    "<th>messages left</th>"
+)
+
+
+def callback_cells(result: SimResult) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """Callbacks of each queue by interval, as "offered / accepted / completed" cells.
+
+    Returns the queues that had any (the columns) and one row per interval.
+    """
+    queues = [
+        q
+        for q, t in sorted(result.queues.items())
+        if t.callbacks_offered or t.callbacks_accepted or t.callbacks_completed
+    ]
+    rows: list[tuple[str, list[str]]] = []
+    for n, interval in enumerate(result.intervals):
+        cells = []
+        for q in queues:
+            tallies = result.queue_intervals.get(q, ())
+            t = tallies[n] if n < len(tallies) else Tally()
+            cells.append(
+                f"{t.callbacks_offered} / {t.callbacks_accepted} / {t.callbacks_completed}"
+            )
+        rows.append((interval.label, cells))
+    return queues, rows
+
 
 _STYLE = """
 body{font-family:system-ui,"Noto Sans JP",sans-serif;margin:2rem;color:#1f2328;max-width:62rem}
@@ -179,10 +224,15 @@ def to_html(results: list[SimResult], target: float | None = None) -> str:
         for n, r in enumerate(results)
     ]
     title = " vs ".join(escape(r.scenario) for r in results)
+    treated = any(r.treated for r in results)
+    head = _TALLY_HEAD + (_TREATED_HEAD if treated else "")
     body = [
         f"<h1>Simulated day: {title}</h1>",
-        "<h2>Totals</h2><table><tr><th>scenario</th>" + _TALLY_HEAD + "</tr>",
-        *(f"<tr><td>{escape(r.scenario)}</td>{_tally_cells(r.total)}</tr>" for r in results),
+        "<h2>Totals</h2><table><tr><th>scenario</th>" + head + "</tr>",
+        *(
+            f"<tr><td>{escape(r.scenario)}</td>{_tally_cells(r.total, treated)}</tr>"
+            for r in results
+        ),
         "</table>",
         line_chart("Contacts by interval", labels, volume),
         line_chart("Service level", labels, service, percent=True, y_max=1.0),
@@ -191,14 +241,26 @@ def to_html(results: list[SimResult], target: float | None = None) -> str:
     ]
     for r in results:
         body.append(
-            f"<h2>Queues — {escape(r.scenario)}</h2><table><tr><th>queue</th>"
-            + _TALLY_HEAD
-            + "</tr>"
+            f"<h2>Queues — {escape(r.scenario)}</h2><table><tr><th>queue</th>" + head + "</tr>"
         )
         body += [
-            f"<tr><td>{escape(q)}</td>{_tally_cells(t)}</tr>" for q, t in sorted(r.queues.items())
+            f"<tr><td>{escape(q)}</td>{_tally_cells(t, treated)}</tr>"
+            for q, t in sorted(r.queues.items())
         ]
         body.append("</table>")
+        queues, callbacks = callback_cells(r)
+        if queues:
+            body.append(
+                f"<h2>Callbacks by interval — {escape(r.scenario)}</h2>"
+                "<p>offered / accepted / completed, per queue</p><table><tr><th>start</th>"
+                + "".join(f"<th>{escape(q)}</th>" for q in queues)
+                + "</tr>"
+            )
+            body += [
+                f"<tr><td>{escape(label)}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+                for label, cells in callbacks
+            ]
+            body.append("</table>")
         body.append(
             f"<h2>Agents — {escape(r.scenario)}</h2><table><tr><th>agent</th>"
             "<th>handled</th><th>occupancy</th><th>busy</th><th>available</th>"

@@ -175,6 +175,20 @@ class SimResult:
     """How contacts left their contact flow (queued, self_service, closed…), if any."""
     log: tuple[Any, ...] = field(default=())
     """Every engine event, when the run was asked to keep them."""
+    queue_intervals: dict[str, tuple[Tally, ...]] = field(default_factory=dict)
+    """Each queue's tallies by report interval (same intervals as ``intervals``)."""
+
+    @property
+    def treated(self) -> bool:
+        """Whether any queue-time treatment or callback happened (reports show its columns)."""
+        t = self.total
+        return bool(
+            t.callbacks_offered
+            or t.callbacks_accepted
+            or t.callbacks_completed
+            or t.messages_offered
+            or t.announcements
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready summary (what ``madoguchi simulate --json`` writes)."""
@@ -194,7 +208,18 @@ class SimResult:
                 }
                 for i in self.intervals
             ],
-            "queues": {q: t.as_dict() for q, t in sorted(self.queues.items())},
+            "queues": {
+                q: {
+                    **t.as_dict(),
+                    "intervals": [
+                        {"start": i.label, **tally.as_dict()}
+                        for i, tally in zip(
+                            self.intervals, self.queue_intervals.get(q, ()), strict=False
+                        )
+                    ],
+                }
+                for q, t in sorted(self.queues.items())
+            },
             "agents": {
                 a: {
                     "handled": t.handled,
@@ -411,8 +436,10 @@ class ResultCollector:
         }
         at = np.concatenate((_floats(self._c_at), _floats(self._a_at)))
         queue = np.concatenate((_ints(self._c_queue), _ints(self._a_queue)))
-        by_interval = self._tallies(self._intervals_of(at), self._count)
+        interval = self._intervals_of(at)
+        by_interval = self._tallies(interval, self._count)
         by_queue = self._tallies(queue, len(self._queue_index))
+        cells = self._tallies(queue * self._count + interval, len(self._queue_index) * self._count)
         total = self._tallies(np.zeros(len(at), dtype=np.int64), 1)[0]
         intervals = tuple(
             IntervalResult(
@@ -428,6 +455,10 @@ class ResultCollector:
             scenario=scenario,
             intervals=intervals,
             queues={q: by_queue[i] for q, i in self._queue_index.items()},
+            queue_intervals={
+                q: tuple(cells[i * self._count : (i + 1) * self._count])
+                for q, i in self._queue_index.items()
+            },
             agents=agents,
             total=total,
             commands=counts.get("commands", 0),

@@ -46,6 +46,12 @@ class ContactKind:
     """What the caller keys in at the flow's successive prompts (then stays silent)."""
     flow_answer_delay: Distribution = DEFAULT_RING_DELAY
     """Seconds from a prompt to the caller's keys."""
+    accept_callback: float = 0.0
+    """Probability that a waiting caller takes the queue-time offer of a callback (the flow's
+    enqueue node configures when it is offered)."""
+    accept_message: float = 0.0
+    """Probability that a waiting caller takes the queue-time offer to leave a message (when a
+    callback is offered too, the two are one draw: callback, message or neither)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -285,6 +285,7 @@ def _mix(r: Reader, top: LocatedDict, center: CenterConfig) -> tuple[ContactKind
                 if m["patience"] in (None, "none")
                 else r.distribution(m["patience"], line_of(m, "patience"), "'patience'")
             )
+        accept_callback, accept_message = _queue_offers(r, m)
         priority = m.get("priority")
         if priority is not None and (isinstance(priority, bool) or not isinstance(priority, int)):
             r.fail(line_of(m, "priority"), "'priority' must be an integer")
@@ -303,11 +304,41 @@ def _mix(r: Reader, top: LocatedDict, center: CenterConfig) -> tuple[ContactKind
                     flow=None if flow is None else str(flow),
                     flow_keys=tuple(str(k) for k in keys),
                     flow_answer_delay=answer_delay or d.Fixed(3.0),
+                    accept_callback=accept_callback,
+                    accept_message=accept_message,
                 )
             )
     if kinds and sum(k.share for k in kinds) <= 0:
         r.fail(line_of(top, "contacts"), "the contact shares add up to zero")
     return tuple(kinds)
+
+
+def _queue_offers(r: Reader, kind: LocatedDict) -> tuple[float, float]:
+    """``queue_offers: {callback: P, message: P}``: how often waiting callers take the
+    queue-time offers of the kind's flow."""
+    if kind.get("queue_offers") is None:
+        return 0.0, 0.0
+    line = line_of(kind, "queue_offers")
+    m = r.mapping(kind["queue_offers"], line, "'queue_offers'")
+    if m is None:
+        return 0.0, 0.0
+    if kind.get("flow") is None:
+        r.fail(line, "'queue_offers' needs a 'flow': its enqueue node makes the offers")
+    for key in m:
+        if key not in ("callback", "message"):
+            r.fail(line_of(m, key), f"unknown key '{key}' in 'queue_offers' (callback, message)")
+    probabilities: list[float] = []
+    for key in ("callback", "message"):
+        value = r.number(m, key, 0.0) or 0.0
+        if value > 1:
+            r.fail(line_of(m, key), f"'{key}' must be a probability (0–1), not {value:g}")
+            value = 0.0
+        probabilities.append(value)
+    callback, message = probabilities
+    if callback + message > 1:
+        r.fail(line, "'callback' and 'message' add up to more than 1")
+        return 0.0, 0.0
+    return callback, message
 
 
 def _first_queue(center: CenterConfig) -> str | None:
