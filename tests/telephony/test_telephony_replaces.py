@@ -446,3 +446,47 @@ async def test_given_refer_with_replaces_then_the_named_dialog_is_matched_or_481
     finally:
         await center.close()
     assert len(referrers) == 2
+
+
+async def test_given_refer_sent_with_replaces_then_peer_matches_the_dialog_and_notifies() -> None:
+    """Our UAC side as the transferor: REFER with ?Replaces= built from our own consult call."""
+    referred: list[tuple[str, Call | None]] = []
+    incoming: list[Call] = []
+
+    def on_call(call: Call) -> None:
+        incoming.append(call)
+        assert call.remote_sdp is not None
+
+        def on_refer(target: str) -> None:
+            referred.append((target, call.refer_replaces))
+            call.notify_transfer(200)
+
+        call.on_refer = on_refer
+        call.answer(answer_offer(call.remote_sdp, HOST, free_port())[1])
+
+    center = SipEndpoint(host=HOST, port=free_port(), on_incoming_call=on_call)
+    phone = SipEndpoint(host=HOST, port=free_port())
+    await center.start()
+    await phone.start()
+    try:
+        customer = await phone.invite(
+            f"sip:0120@{HOST}:{center.port}", build_sdp(HOST, free_port(), [PCMU])
+        )
+        consult = await phone.invite(
+            f"sip:2002@{HOST}:{center.port}", build_sdp(HOST, free_port(), [PCMU])
+        )
+        await asyncio.wait_for(asyncio.gather(customer.answered, consult.answered), 5)
+        statuses: list[int] = []
+        customer.on_transfer_status = statuses.append
+        customer.refer(f"sip:2002@{HOST}", replaces=consult)
+        for _ in range(100):
+            if len(statuses) == 2:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await phone.close()
+        await center.close()
+    assert statuses == [100, 200]
+    ((target, replaced),) = referred
+    assert target.startswith(f"sip:2002@{HOST}?Replaces=")
+    assert replaced is incoming[1]  # the center's side of the consult call

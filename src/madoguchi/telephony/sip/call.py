@@ -13,10 +13,11 @@ import asyncio
 import enum
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from madoguchi.telephony.errors import SipCallError
 from madoguchi.telephony.sip.dialog import Dialog
-from madoguchi.telephony.sip.fields import header_tag
+from madoguchi.telephony.sip.fields import Replaces, header_tag
 from madoguchi.telephony.sip.message import SipRequest
 from madoguchi.telephony.sip.sdp import AudioDescription
 
@@ -133,6 +134,8 @@ class Call:
         """Called with the new inbound call when an INVITE with Replaces names this call
         (instead of ``on_incoming_call``). Answer it to take over; reject it to keep this call.
         Clear ``on_ended`` first if ending this call must not end the session."""
+        self.on_transfer_status: Callable[[int], None] | None = None
+        """After :meth:`refer`: called with each status the peer NOTIFYs (100, then final)."""
         self.on_early_media: Callable[[AudioDescription], None] | None = None
         """Outbound: called with the callee's SDP from a 183 Session Progress (early media:
         ring-back or an announcement before answer); ``remote_sdp`` is set too."""
@@ -200,6 +203,30 @@ class Call:
         self._require(None, CallState.ANSWERED)
         body = f"Signal={digit}\r\nDuration={duration_ms}\r\n".encode()
         self._endpoint._in_dialog_request(self, "INFO", body, "application/dtmf-relay")
+
+    def refer(self, target: str, replaces: Call | None = None) -> None:
+        """Ask the peer to transfer this call to ``target`` (REFER, RFC 3515).
+
+        With ``replaces`` (another answered call of this endpoint, to the same peer or through
+        it) the Refer-To carries ``?Replaces=`` naming that dialog as the peer sees it (RFC
+        3891: its tag as ``to-tag``, ours as ``from-tag``): an attended transfer. The peer's
+        NOTIFYs report the outcome to ``on_transfer_status``."""
+        self._require(None, CallState.ANSWERED)
+        refer_to = target
+        if replaces is not None:
+            if replaces.dialog is None:
+                raise SipCallError("the call to replace has no dialog yet")
+            value = Replaces(replaces.call_id, replaces.remote_tag, replaces.local_tag)
+            separator = "&" if "?" in target else "?"
+            refer_to = f"{target}{separator}Replaces={quote(str(value), safe='')}"
+        self._endpoint._in_dialog_request(
+            self,
+            "REFER",
+            extra=(
+                ("Refer-To", f"<{refer_to}>"),
+                ("Referred-By", f"<{self._endpoint._contact()}>"),
+            ),
+        )
 
     def notify_transfer(self, status: int) -> None:
         """Tell the peer that sent REFER how the transfer went (a SIP status: 200, 486 …)."""

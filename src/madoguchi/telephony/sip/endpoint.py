@@ -33,7 +33,12 @@ This module holds transports, timers and dispatch; the request handlers are in `
 outbound calls in ``uac.py``. ``endpoint.stats`` counts received, dropped and 400-answered
 messages and calls; ``endpoint.calls`` lists live calls. REFER (RFC 3515) inside a dialog is
 answered 202 and reported to ``call.on_refer(target)`` (603 without a handler); the application
-reports the outcome with ``call.notify_transfer(status)`` (NOTIFY with a sipfrag). Not handled
+reports the outcome with ``call.notify_transfer(status)`` (NOTIFY with a sipfrag). As the
+transferor, ``call.refer(target, replaces=other_call)`` sends REFER (with ``?Replaces=`` for an
+attended transfer) and the peer's NOTIFYs reach ``call.on_transfer_status``. Replaces (RFC
+3891) on INVITE and in Refer-To is matched against this endpoint's dialogs: see ``uas.py``;
+183 with SDP (early media) is sent by ``call.progress(sdp)`` and received into
+``call.on_early_media``. Not handled
 yet: UAC over TCP, pre-loaded Route sets for initial requests (use ``destination=`` for an
 outbound proxy). Phones that stop at a SHA-256 challenge (baresip 1.0) need
 ``DigestAuthenticator(..., algorithms=("MD5",))``.
@@ -309,7 +314,7 @@ class SipEndpoint(UasMixin, UacMixin):
             response = response_to(request, 200, to_tag=new_tag())
             response.headers.add("Allow", ALLOW)
             response.headers.add("Accept", "application/sdp")
-        elif method in ("BYE", "INFO", "REFER"):
+        elif method in ("BYE", "INFO", "REFER", "NOTIFY"):
             response = self._receive_in_dialog(request)
         else:
             response = response_to(request, 405, to_tag=new_tag())

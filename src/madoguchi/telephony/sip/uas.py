@@ -86,6 +86,8 @@ class UasMixin:
             return response_to(request, 200)
         if request.method == "REFER":
             return self._receive_refer(request, call)
+        if request.method == "NOTIFY":
+            return self._receive_notify(request, call)
         content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
         digit = _info_digit(content_type, request.body)
         if content_type and digit is None and content_type != "application/dtmf-relay":
@@ -111,6 +113,19 @@ class UasMixin:
             replaced, status = self._match_replaces(replaces)
         asyncio.get_running_loop().call_soon(self._start_transfer, call, target, replaced, status)
         return response_to(request, 202)
+
+    def _receive_notify(self, request: SipRequest, call: Call) -> SipResponse:
+        """NOTIFY of a REFER we sent (``Event: refer``, a message/sipfrag status line)."""
+        event = (request.headers.get("event") or "").split(";")[0].strip().lower()
+        if event != "refer":
+            return response_to(request, 489)  # Bad Event
+        line = request.body.decode("utf-8", "replace").strip().split("\r\n")[0].split("\n")[0]
+        parts = line.split()
+        if len(parts) < 2 or not parts[0].upper().startswith("SIP/") or not parts[1].isdigit():
+            return response_to(request, 400, "Bad Request - sipfrag status line")
+        if call.on_transfer_status is not None:
+            call.on_transfer_status(int(parts[1]))
+        return response_to(request, 200)
 
     def _match_replaces(self, replaces: Replaces) -> tuple[Call | None, int]:
         """The live call a Replaces names, or the status that refuses it (RFC 3891 §3)."""
