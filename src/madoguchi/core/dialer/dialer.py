@@ -145,8 +145,10 @@ class Dialer:
     def cap_reached(self, now: float) -> str | None:
         """``daily_cap`` or ``daily_connect_cap`` when today's count has reached the campaign's
         cap (nothing more is dialled until the next local day), else None."""
-        dials, connects = self.today(now)
         campaign = self.campaign
+        if campaign.daily_cap is None and campaign.daily_connect_cap is None:
+            return None
+        dials, connects = self.today(now)
         if campaign.daily_cap is not None and dials >= campaign.daily_cap:
             return "daily_cap"
         if campaign.daily_connect_cap is not None and connects >= campaign.daily_connect_cap:
@@ -154,8 +156,11 @@ class Dialer:
         return None
 
     def _count(self, now: float, dials: int = 0, connects: int = 0) -> None:
-        done_dials, done_connects = self.today(now)
-        self._today = (self._day(now), done_dials + dials, done_connects + connects)
+        day = self._day(now)
+        known, done_dials, done_connects = self._today
+        if known != day:
+            done_dials = done_connects = 0
+        self._today = (day, done_dials + dials, done_connects + connects)
 
     # -- dialling ------------------------------------------------------------------------
 
