@@ -25,9 +25,10 @@ from madoguchi.core.dialer import (
     DialOutcome,
     FixedRatioPacer,
     ListRecord,
+    PacingState,
     ProgressivePacer,
 )
-from madoguchi.core.dialer.events import DialResulted, OutboundConnected
+from madoguchi.core.dialer.events import DialPlaced, DialResulted, OutboundConnected
 from madoguchi.core.events import Event
 from madoguchi.core.model import AgentState, Channel, Contact, Direction, WorkMode
 from madoguchi.core.routing import commands as rc
@@ -386,5 +387,41 @@ async def test_daily_cap_counted_from_stored_dials_stops_dialling_and_frees_the_
         assert capped(run) is None
         await blend(gateway)
         assert reserved(runtime) == {"op04"}
+    finally:
+        await runtime.stop(drain_timeout=0.0)
+
+
+async def test_disposition_stored_by_the_api_reaches_the_running_dialer(tmp_path: Path) -> None:
+    sessions = outbound_tables(tmp_path)
+    with sessions() as db:
+        row = stored_campaign(db, ["+81312345671", "+81312345672"])
+        row.status = "running"
+        db.commit()
+    runtime = await quiet_runtime()
+    try:
+        gateway = no_telephony(runtime, tenant="midori", sessions=sessions)
+        gateway.sync()
+        run = gateway.campaigns["renewal"]
+        placed = run.dialer.place_dials(START, PacingState(START, 2, [], []))
+        gateway._commit(run, placed)  # as if both were answered and connected to op04
+        for item in placed:
+            assert isinstance(item, DialPlaced)
+            gateway._commit(run, run.dialer.dial_result(item.dial_id, DialOutcome.ANSWERED,
+                                                        START + 5))  # fmt: skip
+            run.awaiting[item.record_id] = run.attempts[item.dial_id]
+        with sessions() as db:  # the agent's dispositions through the API
+            first, second = db.scalars(select(DialAttemptRow).order_by(DialAttemptRow.id))
+            first.disposition = "no_contact"
+            second.disposition = "sale"
+            records = {r.number: r for r in db.scalars(select(ListRecordRow))}
+            records["+81312345671"].next_attempt_at = stamp(START + 7200)
+            records["+81312345672"].closed = "sale"
+            db.commit()
+        gateway.sync()
+        assert run.awaiting == {}
+        assert run.dialer.place_dials(START + 60, PacingState(START + 60, 2, [], [])) == []
+        (again,) = run.dialer.place_dials(START + 7200, PacingState(START + 7200, 2, [], []))
+        assert isinstance(again, DialPlaced)
+        assert (again.number, again.attempt) == ("+81312345671", 2)
     finally:
         await runtime.stop(drain_timeout=0.0)
