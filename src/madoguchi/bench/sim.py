@@ -13,6 +13,15 @@ Both models are timed by the wall clock and by the thread's CPU clock, best of `
 alternating runs (one with ``--quick`` and for ``day10x``): the machines are shared, and the CPU
 figures and their ratio move less with the other jobs' load.
 
+Scaling (not with ``--quick``): ``day`` at 1×, 2×, 5× and 10× (calls and agents), one run of
+each model per size, by thread CPU time: the CPU time per contact of each size over that of 1×
+(1.0 everywhere is linear), with SimPy's beside it as the anchor for what the machine does to
+any Python model of a growing day (cache, memory).
+
+The engine's floor: the same ``day`` with the engine's entry points timed gives the engine's
+own time per contact; set against SimPy's whole time per contact, it says how fast the
+simulation could get with a driver that cost nothing.
+
 Each is also run in the SimPy reference model (:mod:`madoguchi.sim.reference`: independent
 code) twice. Timed: with its own random numbers, as a SimPy model is normally written (its time
 includes its drawing, as ours includes drawing the arrivals and building the engine). Untimed:
@@ -245,12 +254,15 @@ def run(quick: bool, console: Console) -> dict[str, Any]:
             f"{theirs.answered} / {theirs.abandoned}",
             "yes" if agree else "[red]NO[/]",
         )
-    if "day10x" in document:
-        ratio = document["day10x"]["madoguchi_s"] / document["day"]["madoguchi_s"]
-        document["day10x"]["scaling_vs_day"] = round(ratio, 2)
     console.print(table)
-    if "day10x" in document:
-        console.print(f"day10x / day time: {document['day10x']['scaling_vs_day']} (10 is linear)")
+    if not quick:
+        document["scaling"] = _scaling(day, center, console)
+        ten = document["scaling"]["10"]
+        document["day10x"]["scaling_vs_day"] = ten["ours_cpu_per_contact_vs_1x"] * 10
+        console.print(
+            f"day10x / day CPU time: {document['day10x']['scaling_vs_day']:.1f} (10 is linear); "
+            f"SimPy: {ten['simpy_cpu_per_contact_vs_1x'] * 10:.1f}"
+        )
     split = _engine_share(day, center)
     document["day"]["where_the_time_goes"] = split
     console.print(
@@ -260,4 +272,57 @@ def run(quick: bool, console: Console) -> dict[str, Any]:
     )
     for key, figures in split["by_call_us"].items():
         console.print(f"  {key}: {figures['calls']} calls, {figures['us_per_call']} µs each")
+    simpy_us = document["day"]["simpy_s"] / max(document["day"]["simpy_offered"], 1) * 1e6
+    floor = split["engine_us_per_contact"]
+    split["simpy_us_per_contact"] = round(simpy_us, 2)
+    split["best_speedup_with_a_free_driver"] = round(simpy_us / floor, 3) if floor else None
+    console.print(
+        f"  SimPy's whole model: {simpy_us:.1f} µs per contact (same run, wall clock): with a "
+        f"driver that cost nothing, at most {simpy_us / floor:.2f}× SimPy's speed; 3× needs "
+        f"≤ {simpy_us / 3:.1f} µs per contact in all"
+    )
     return document
+
+
+SCALES = (1, 2, 5, 10)
+"""Sizes of the scaling series (×calls and ×agents of ``day``)."""
+
+
+def _scaling(day: Scenario, center: CenterConfig, console: Console) -> dict[str, Any]:
+    """CPU time per contact of ``day`` at each of :data:`SCALES`, ours and SimPy's."""
+    figures: dict[str, Any] = {}
+    table = Table(title="scaling: CPU µs per contact (one run each; load moves single runs)")
+    for column in ("× day", "calls", "agents", "ours", "ours vs 1×", "SimPy", "SimPy vs 1×"):
+        table.add_column(column, justify="right")
+    base_ours = base_simpy = 0.0
+    agents = sum(p.count for p in day.pools)
+    for scale in SCALES:
+        console.print(f"scaling: {scale}× …")
+        scenario = day if scale == 1 else day.with_volume_factor(scale).with_agents(agents * scale)
+        _wall, cpu, ours, _simulation = _measure(scenario, center)
+        _wall, simpy_cpu, theirs = _reference(scenario, center)
+        ours_us = cpu / max(ours.total.offered, 1) * 1e6
+        simpy_us = simpy_cpu / max(theirs.offered, 1) * 1e6
+        if scale == 1:
+            base_ours, base_simpy = ours_us, simpy_us
+        figures[str(scale)] = {
+            "offered": ours.total.offered,
+            "agents": agents * scale,
+            "ours_cpu_s": round(cpu, 3),
+            "ours_cpu_us_per_contact": round(ours_us, 2),
+            "ours_cpu_per_contact_vs_1x": round(ours_us / base_ours, 3),
+            "simpy_cpu_s": round(simpy_cpu, 3),
+            "simpy_cpu_us_per_contact": round(simpy_us, 2),
+            "simpy_cpu_per_contact_vs_1x": round(simpy_us / base_simpy, 3),
+        }
+        table.add_row(
+            f"{scale}×",
+            str(ours.total.offered),
+            str(agents * scale),
+            f"{ours_us:.1f}",
+            f"{ours_us / base_ours:.2f}",
+            f"{simpy_us:.1f}",
+            f"{simpy_us / base_simpy:.2f}",
+        )
+    console.print(table)
+    return figures
