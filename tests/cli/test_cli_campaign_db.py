@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from madoguchi.cli import app
-from madoguchi.store.campaigns import DncEntryRow, ListRecordRow
+from madoguchi.store.campaigns import CampaignRow, DncEntryRow, ListRecordRow
 from madoguchi.store.engine import create_store_engine
 
 runner = CliRunner()
@@ -68,3 +68,19 @@ def test_given_no_events_file_and_no_database_when_reporting_then_the_flag_is_na
     code, _, err = invoke("report")
     assert code != 0
     assert "EVENTS" in err
+
+
+def test_given_a_stored_campaign_when_started_paused_and_stopped_then_the_status_moves(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    assert invoke("create", "renewal", "--db", url, "--mode", "progressive")[0] == 0
+    code, out, _ = invoke("start", "renewal", "--db", url)
+    assert (code, out.split("\n")[0].split(" (")[0]) == (0, "renewal: running")
+    assert invoke("pause", "renewal", "--db", url)[0] == 0
+    assert invoke("stop", "renewal", "--db", url)[0] == 0
+    code, _, err = invoke("start", "renewal", "--db", url)
+    assert (code, err.strip()) == (1, "renewal: cannot start a stopped campaign")
+    code, _, err = invoke("pause", "nothing", "--db", url)
+    assert (code, err.strip()) == (1, "nothing: no such campaign of tenant default")
+    assert [row.status for row in stored(url, CampaignRow)] == ["stopped"]

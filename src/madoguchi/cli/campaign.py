@@ -274,6 +274,61 @@ def create(
     typer.echo(f"{campaign}: created (draft)")
 
 
+#: action → (statuses it may move from, status it moves to): the API's rules
+_MOVES = {
+    "start": (("draft", "paused"), "running"),
+    "pause": (("running",), "paused"),
+    "stop": (("draft", "running", "paused"), "stopped"),
+}
+
+
+def _move(campaign: str, db_url: str, tenant: str, action: str) -> None:
+    from madoguchi.store.campaigns import find_campaign, stamp
+
+    allowed, target = _MOVES[action]
+    with database(db_url) as db:
+        row = find_campaign(db, tenant, campaign)
+        if row is None:
+            typer.echo(f"{campaign}: no such campaign of tenant {tenant}", err=True)
+            raise typer.Exit(1)
+        if row.status not in allowed:
+            typer.echo(f"{campaign}: cannot {action} a {row.status} campaign", err=True)
+            raise typer.Exit(1)
+        row.status = target
+        row.updated_at = stamp(_now())
+    typer.echo(f"{campaign}: {target} (a running server picks it up within a second)")
+
+
+@app.command("start")
+def start(
+    campaign: Annotated[str, typer.Argument(help="Campaign id.")],
+    db_url: Annotated[str, typer.Option("--db", help="Database URL.")],
+    tenant: TenantOpt = "default",
+) -> None:
+    """Start or resume a stored campaign (``madoguchi serve`` dials it over the trunk)."""
+    _move(campaign, db_url, tenant, "start")
+
+
+@app.command("pause")
+def pause(
+    campaign: Annotated[str, typer.Argument(help="Campaign id.")],
+    db_url: Annotated[str, typer.Option("--db", help="Database URL.")],
+    tenant: TenantOpt = "default",
+) -> None:
+    """Pause a running campaign: no new dials, calls in progress finish."""
+    _move(campaign, db_url, tenant, "pause")
+
+
+@app.command("stop")
+def stop(
+    campaign: Annotated[str, typer.Argument(help="Campaign id.")],
+    db_url: Annotated[str, typer.Option("--db", help="Database URL.")],
+    tenant: TenantOpt = "default",
+) -> None:
+    """End a campaign for good."""
+    _move(campaign, db_url, tenant, "stop")
+
+
 @app.command("list")
 def list_campaigns(
     db_url: Annotated[str, typer.Option("--db", help="Database URL.")],
