@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import pty
+import select
+import sys
 import threading
+import time
 from collections.abc import Iterator
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from madoguchi.cli import app
+from madoguchi.core.events import Event
+from madoguchi.samples import load_sample_center
 from madoguchi.samples.flows import SAMPLE_FLOWS, sample_flow_path, sample_flow_text
 
 runner = CliRunner()
@@ -189,3 +200,199 @@ def test_report_reads_the_event_store(tmp_path: Path) -> None:
     assert result.output.startswith("--db: ")
     result = runner.invoke(app, ["flow", "report"])
     assert result.exit_code == 2
+
+
+# -- the paced voice terminal: spoken prompts, barge-in, key-by-key answers --------------------
+
+
+class ScriptedKeyboard:
+    """Keys typed at given seconds on a virtual clock (the runner's own input abstraction)."""
+
+    def __init__(self, *keys: tuple[float, str]) -> None:
+        self.keys = list(keys)
+        self.clock = 0.0
+        self.first_read_at: float | None = None
+
+    def wait_key(self, seconds: float) -> str | None:
+        if self.keys and self.keys[0][0] <= self.clock + seconds:
+            at, key = self.keys.pop(0)
+            self.clock = max(self.clock, at)
+            return key
+        self.clock += seconds
+        return None
+
+    def read_key(self) -> str:
+        if self.first_read_at is None:
+            self.first_read_at = self.clock
+        if not self.keys:
+            raise EOFError
+        at, key = self.keys.pop(0)
+        self.clock = max(self.clock, at)
+        return key
+
+
+def _paced_run(
+    flow_text: str, keyboard: ScriptedKeyboard, pace: float = 10.0
+) -> tuple[str, list[Event]]:
+    from madoguchi.cli._flow_terminal import TerminalRun
+    from madoguchi.core.flows import parse_flow
+
+    out = io.StringIO()
+    run = TerminalRun(
+        parse_flow(flow_text, "flow.yaml"),
+        load_sample_center(),
+        Console(file=out, width=300, highlight=False, color_system=None),
+        channel="voice",
+        caller="",
+        language="ja",
+        attributes={},
+        customers=[],
+        now=datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo")).timestamp(),
+        ahead=0,
+        keyboard=keyboard,
+        pace=pace,
+    )
+    run.run(input_line=lambda: pytest.fail("a paced run reads keys, not lines"))
+    return out.getvalue(), run.events
+
+
+WELCOME = "お電話ありがとうございます。みどり通販お客様センターです。"
+MENU_START = "ご注文状況の確認は1を"
+
+
+def test_a_key_during_a_barge_in_prompt_cuts_it_and_answers_the_menu() -> None:
+    from madoguchi.cli._flow_terminal import BARGE_IN_MARK
+    from madoguchi.core.flows.events import InputReceived
+
+    # 10 characters a second: a key at 0.45 s lands while the fifth character is spoken
+    keyboard = ScriptedKeyboard((0.45, "1"), (9.0, "/"), (9.1, "h"), (9.2, "\r"))
+    output, events = _paced_run(sample_flow_text("main-number"), keyboard)
+    assert f"🔊 {WELCOME[:5]}{BARGE_IN_MARK}\n" in output
+    assert WELCOME[5:] not in output
+    # the menu prompt was queued behind the welcome: cleared with it, never spoken
+    assert f"🔇 (unheard) {MENU_START}" in output
+    assert f"🔊 {MENU_START}" not in output
+    # the key went to the menu as the caller's choice, at once (a one-digit gather)
+    answers = [e for e in events if isinstance(e, InputReceived)]
+    assert (answers[0].node, answers[0].kind, answers[0].value) == ("main_menu", "option", "1")
+    assert "> 1\n🔊 8桁のご注文番号を入力してください。\n" in output
+    assert "flow ended: abandoned" in output
+
+
+def test_without_a_key_the_prompt_is_spoken_whole_at_the_pace() -> None:
+    from madoguchi.core.flows import parse_flow
+    from madoguchi.core.flows.model import MenuNode
+
+    keyboard = ScriptedKeyboard((100.0, "\x04"))
+    output, _ = _paced_run(sample_flow_text("main-number"), keyboard)
+    menu = parse_flow(sample_flow_text("main-number"), "main.yaml").nodes["main_menu"]
+    assert isinstance(menu, MenuNode)
+    assert menu.prompt.text is not None
+    assert f"🔊 {WELCOME}\n🔊 {menu.prompt.text.ja}\n" in output
+    # the caller was first asked for a key once both were spoken, a tenth of a second a character
+    assert keyboard.first_read_at == pytest.approx((len(WELCOME) + len(menu.prompt.text.ja)) / 10)
+
+
+NO_BARGE_FLOW = """\
+flow: no-barge
+version: 1
+languages: [ja]
+start: notice
+nodes:
+  notice:
+    type: say
+    barge_in: false
+    prompt: この通話は録音されます。
+    next: menu
+  menu:
+    type: menu
+    prompt: 注文は1を、その他は2を押してください。
+    options:
+      - {key: "1", label: 注文, next: bye}
+      - {key: "2", label: その他, next: bye}
+    fallback: bye
+  bye:
+    type: disconnect
+    prompt: ありがとうございました。
+"""
+
+
+def test_keys_during_a_prompt_without_barge_in_wait_for_its_end() -> None:
+    from madoguchi.cli._flow_terminal import BARGE_IN_MARK
+    from madoguchi.core.flows.events import InputReceived
+
+    keyboard = ScriptedKeyboard((0.25, "2"))
+    output, events = _paced_run(NO_BARGE_FLOW, keyboard)
+    assert "🔊 この通話は録音されます。\n" in output  # spoken to the end
+    # the key typed ahead cuts the menu prompt (barge-in allowed) at once and answers it
+    assert f"🔊 {BARGE_IN_MARK}\n" in output
+    assert "> 2\n🔊 ありがとうございました。\n" in output
+    answers = [e for e in events if isinstance(e, InputReceived)]
+    assert [(a.node, a.value) for a in answers] == [("menu", "2")]
+    assert "flow ended: self_service" in output
+
+
+def test_a_digit_gather_ends_on_hash_or_enter_and_keys_can_be_erased() -> None:
+    from madoguchi.core.flows.events import InputReceived
+
+    answers_typed = ["1", "129\x7f34#", "56\r"]  # each well after the prompts before it
+    keys = [
+        (100.0 * (n + 1) + k / 10, key)
+        for n, a in enumerate(answers_typed)
+        for k, key in enumerate(a)
+    ]
+    output, events = _paced_run(sample_flow_text("main-number"), ScriptedKeyboard(*keys))
+    answers = [(e.node, e.value, e.valid) for e in events if isinstance(e, InputReceived)]
+    assert answers == [
+        ("main_menu", "1", True),
+        ("collect_order_no", "1234", False),  # '#' ended it; too short for an order number
+        ("collect_order_no", "56", False),  # Enter ended it
+    ]
+    assert "> 129\b \b34#\n" in output  # the erased key wiped from the line
+    assert "> \nflow ended: abandoned" in output  # the keys ran out: the caller hung up
+
+
+def test_pace_is_checked_and_no_pace_reads_lines() -> None:
+    result = runner.invoke(app, ["flow", "run", MAIN, "--pace", "0"])
+    assert result.exit_code == 2
+    assert "--pace: '0' is not a positive number" in result.output
+    args = ["flow", "run", MAIN, "--at", "2026-11-24T10:00", "--no-pace", "--pace", "5"]
+    result = runner.invoke(app, args, input="1\n/hangup\n")
+    assert result.exit_code == 0, result.output
+    assert f"🔊 {WELCOME}" in result.output
+    assert "flow ended: abandoned" in result.output
+
+
+def test_barge_in_in_a_real_terminal() -> None:
+    """The real command on a pseudo-terminal: a key typed mid-prompt cuts it and answers."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the command, on the pty
+        args = ["madoguchi", "flow", "run", MAIN, "--at", "2026-11-24T10:00", "--pace", "4"]
+        os.execv(str(Path(sys.executable).with_name("madoguchi")), args)
+    seen = b""
+
+    def until(token: str, seconds: float = 30.0) -> bool:
+        nonlocal seen
+        deadline = time.monotonic() + seconds
+        while token.encode() not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.1)
+            if ready:
+                try:
+                    seen += os.read(fd, 4096)
+                except OSError:
+                    break
+        return token.encode() in seen
+
+    try:
+        assert until("🔊 お電話"), seen.decode(errors="replace")
+        os.write(fd, b"1")  # at 4 characters a second the welcome has 7 s to go
+        assert until("(barge-in)"), seen.decode(errors="replace")
+        assert until("8桁のご注文番号"), seen.decode(errors="replace")
+        os.write(fd, b"/hangup\r")
+        assert until("flow ended: abandoned"), seen.decode(errors="replace")
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    text = seen.decode(errors="replace")
+    assert "ありがとうございます。みどり通販お客様センターです。" not in text
+    assert os.waitstatus_to_exitcode(status) == 0

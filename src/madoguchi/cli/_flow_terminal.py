@@ -5,15 +5,28 @@ printed as they would be spoken or shown, enqueue and callbacks go to a
 :class:`~madoguchi.core.routing.engine.RoutingEngine` over the center (position and estimated
 wait come from it), HTTP lookups are made with httpx, customers are looked up in a directory
 file. Time is virtual, so time-outs fire at once on an empty answer.
+
+On a voice run in a terminal, prompts are *spoken*: shown a character at a time at a speaking
+pace, and read from the keyboard key by key as a phone's keypad would send them. A key pressed
+while a prompt that allows barge-in is being spoken cuts it short — with every prompt queued
+behind it, as the voice gateway clears the playback — and starts the answer to the question that
+follows; keys pressed during a prompt without barge-in wait until it ends (type-ahead). A gather
+ends on ``#``, on Enter, or as soon as its maximum number of digits is typed. Without a terminal
+(pipes, scripts, tests) or with ``--no-pace``, prompts are printed whole and answers read a line
+at a time.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+import os
+import select
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from rich.console import Console
@@ -36,6 +49,69 @@ from madoguchi.core.routing.errors import RoutingError
 ANSWER_STEP_S = 3.0
 """Virtual seconds that pass per answer."""
 CONTACT_ID = "try-1"
+DEFAULT_PACE = {"ja": 8.0, "en": 15.0}
+"""Characters per second of a spoken prompt: about the pace of speech synthesis (ja ~8 kana/s)."""
+BARGE_IN_MARK = " ⏹ (barge-in)"
+_ENTER = ("\r", "\n")
+_ERASE = ("\x7f", "\b")
+_END_OF_INPUT = "\x04"
+
+
+class Keyboard(Protocol):
+    """Where a paced voice run reads the caller's keys."""
+
+    def wait_key(self, seconds: float) -> str | None:
+        """A key typed within ``seconds`` (returned as soon as it is typed), else None."""
+
+    def read_key(self) -> str:
+        """The next key, however long it takes; EOFError when the input is closed."""
+
+
+class TerminalKeyboard:
+    """Single keys from a terminal in cbreak mode (Ctrl-C still interrupts)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    @classmethod
+    def available(cls) -> bool:
+        """Whether stdin and stdout are both terminals (else: line mode)."""
+        return sys.stdin.isatty() and sys.stdout.isatty()
+
+    @contextmanager
+    def cbreak(self) -> Iterator[TerminalKeyboard]:
+        """Keys without waiting for Enter, not echoed; the terminal restored afterwards."""
+        import termios
+        import tty
+
+        saved = termios.tcgetattr(self.fd)
+        try:
+            tty.setcbreak(self.fd)
+            yield self
+        finally:
+            termios.tcsetattr(self.fd, termios.TCSADRAIN, saved)
+
+    def wait_key(self, seconds: float) -> str | None:
+        """A key typed within ``seconds``, else None."""
+        ready, _, _ = select.select([self.fd], [], [], max(0.0, seconds))
+        return self._read() if ready else None
+
+    def read_key(self) -> str:
+        """The next key."""
+        select.select([self.fd], [], [])
+        return self._read()
+
+    def _read(self) -> str:
+        data = os.read(self.fd, 1)
+        if not data:
+            raise EOFError
+        while True:  # the rest of a multi-byte character (a full-width digit…)
+            try:
+                return data.decode("utf-8")
+            except UnicodeDecodeError:
+                if len(data) >= 4:
+                    return data.decode("utf-8", errors="replace")
+                data += os.read(self.fd, 1)
 
 
 class TerminalRun:
@@ -55,7 +131,11 @@ class TerminalRun:
         now: float,
         ahead: int,
         http: httpx.Client | None = None,
+        keyboard: Keyboard | None = None,
+        pace: float | None = None,
     ) -> None:
+        """``keyboard`` (voice only) makes prompts spoken at ``pace`` characters per second
+        (default: :data:`DEFAULT_PACE` for the language), with barge-in and key-by-key input."""
         self.flow = flow
         self.config = config
         self.console = console
@@ -80,6 +160,16 @@ class TerminalRun:
         self.events: list[Event] = []
         self.buttons: tuple[str, ...] = ()
         self.queued = False
+        self.keyboard = keyboard if self.voice else None
+        self.pace = pace
+        self.gather: c.Gather | None = None
+        """The question the next answer goes to (paced voice: when a gather is complete)."""
+        self.typed = ""
+        """Keys typed while prompts were spoken: the start of the next answer."""
+        self.cleared = False
+        """A barge-in cut the prompts queued so far; the ones until the next question go unheard."""
+        self.leaving = False
+        """The caller hung up (Ctrl-C, Ctrl-D) while a prompt was spoken."""
         self._staff(ahead)
 
     def _staff(self, ahead: int) -> None:
@@ -124,7 +214,7 @@ class TerminalRun:
             self._perform(self.session.start(self.contact, self.now))
             while self.session.phase is not FlowPhase.ENDED:
                 try:
-                    line = input_line()
+                    line = self._read_keys() if self.keyboard is not None else input_line()
                 except (EOFError, KeyboardInterrupt):
                     line = "/hangup"
                 self._answer(line.strip())
@@ -177,10 +267,17 @@ class TerminalRun:
 
     def _do(self, command: c.FlowCommand) -> i.FlowInput | None:
         if isinstance(command, c.Say):
-            who = "🔊" if self.voice else "🤖"
-            self.console.print(f"{who} {escape(command.text)}")
+            if self.keyboard is not None:
+                self._speak("🔊 ", command.text, command.language, command.barge_in)
+            else:
+                who = "🔊" if self.voice else "🤖"
+                self.console.print(f"{who} {escape(command.text)}")
         elif isinstance(command, c.Play):
-            self.console.print(f"🔊 [dim]♪ {escape(command.audio)}[/] {escape(command.text)}")
+            if self.keyboard is not None:
+                head = f"🔊 ♪ {command.audio} "
+                self._speak(head, command.text, command.language, command.barge_in)
+            else:
+                self.console.print(f"🔊 [dim]♪ {escape(command.audio)}[/] {escape(command.text)}")
         elif isinstance(command, c.Gather):
             self._show_gather(command)
         elif isinstance(command, c.LookupCustomer):
@@ -201,6 +298,8 @@ class TerminalRun:
 
     def _show_gather(self, gather: c.Gather) -> None:
         self.buttons = gather.buttons
+        self.gather = gather
+        self.cleared = False  # prompts after the question are heard again
         if self.voice:
             self.console.print(
                 f"[dim]⌨ up to {gather.max_length} digit(s), {gather.timeout_s:g} s[/]"
@@ -300,8 +399,98 @@ class TerminalRun:
             f"place in line {position}[/]"
         )
 
+    # -- a paced voice terminal: spoken prompts, barge-in, keys ------------------------------------
+
+    def _speak(self, head: str, text: str, language: str, barge_in: bool) -> None:
+        """Show ``text`` at the speaking pace; a key cuts it short when it allows barge-in."""
+        keyboard = self.keyboard
+        assert keyboard is not None
+        out = self.console.file
+        if self.cleared:  # cleared from the playback with the prompt barged into
+            self.console.print(f"[dim]🔇 (unheard) {escape(text)}[/]", soft_wrap=True)
+            return
+        out.write(head)
+        if barge_in and self.typed:  # keys already typed cut it at once
+            out.write(BARGE_IN_MARK + "\n")
+            out.flush()
+            self.cleared = True
+            return
+        pace = self.pace or DEFAULT_PACE.get(language, DEFAULT_PACE["ja"])
+        out.flush()
+        for ch in text:
+            out.write(ch)
+            out.flush()
+            try:
+                key = keyboard.wait_key(1.0 / pace)
+            except (EOFError, KeyboardInterrupt):
+                key = _END_OF_INPUT
+            if key is None:
+                continue
+            if key in _ENTER and not self.typed:
+                continue  # Enter alone is not a keypad key
+            if key == _END_OF_INPUT:  # the caller hangs up in the middle of the prompt
+                out.write("\n")
+                out.flush()
+                self.leaving = self.cleared = True
+                return
+            self.typed += key
+            if barge_in:
+                out.write(BARGE_IN_MARK + "\n")
+                out.flush()
+                self.cleared = True
+                return
+        out.write("\n")
+        out.flush()
+
+    def _read_keys(self) -> str:
+        """The next answer, key by key: it ends on ``#``, Enter or the gather's last digit.
+
+        ``/…`` commands and an empty line (silence) are typed as in line mode.
+        """
+        keyboard = self.keyboard
+        assert keyboard is not None
+        if self.leaving:
+            return "/hangup"
+        gather, self.gather = self.gather, None
+        typed, self.typed = self.typed, ""
+        self.cleared = False
+        limit = gather.max_length if gather is not None else 1
+        out = self.console.file
+        out.write("> " + typed)
+        out.flush()
+        while not _complete(typed, limit):
+            try:
+                key = keyboard.read_key()
+            except (EOFError, KeyboardInterrupt):
+                key = _END_OF_INPUT
+            if key == _END_OF_INPUT:
+                out.write("\n")
+                out.flush()
+                return "/hangup"
+            if key in _ENTER:
+                break
+            if key in _ERASE:
+                if typed:
+                    typed = typed[:-1]
+                    out.write("\b \b")
+                    out.flush()
+                continue
+            typed += key
+            out.write(key)
+            out.flush()
+        out.write("\n")
+        out.flush()
+        return typed
+
     def write_log(self, path: Path) -> None:
         """Append the flow's events to a JSON-lines event log."""
         with path.open("a", encoding="utf-8") as out:
             for item in self.events:
                 out.write(json.dumps(to_record(item), ensure_ascii=False) + "\n")
+
+
+def _complete(typed: str, limit: int) -> bool:
+    """Whether keys typed so far finish an answer (a ``/command`` waits for Enter)."""
+    if not typed or typed.startswith("/"):
+        return False
+    return typed.endswith("#") or len(typed) >= limit

@@ -4,6 +4,8 @@
   checks against the center; exit 1 on any problem.
 - ``run FILE``: be the caller (type digits) or the chat user (type text or a button's number);
   enqueue goes to the real routing engine over the center, HTTP lookups are really performed.
+  On a terminal, voice prompts are spoken at a pace and a key cuts them short (barge-in);
+  ``--no-pace`` (and any run without a terminal) prints them whole and reads lines.
   An empty line is silence (the no-input time-out fires), ``/wait`` lets time pass while queued,
   ``/hangup`` leaves. Time is virtual: it starts at ``--at`` (or now) and advances per answer.
 - ``report --log FILE`` or ``report --db URL``: containment, drop-off per node and time in the
@@ -158,14 +160,38 @@ def run(
     log: Annotated[
         Path | None, typer.Option("--log", help="Append the flow's events here (JSON lines).")
     ] = None,
+    pace: Annotated[
+        float | None,
+        typer.Option(
+            "--pace",
+            help="Voice: characters per second prompts are spoken at (default: 8 ja, 15 en).",
+        ),
+    ] = None,
+    no_pace: Annotated[
+        bool,
+        typer.Option(
+            "--no-pace",
+            help="Voice: print prompts whole and read answers by the line (as without a terminal).",
+        ),
+    ] = False,
 ) -> None:
-    """Walk through a flow in the terminal as a caller (digits) or a chat user (text, buttons)."""
+    """Walk through a flow in the terminal as a caller (digits) or a chat user (text, buttons).
+
+    On a terminal, voice prompts are spoken at a pace and a key cuts a prompt short (barge-in).
+    """
+    import sys
+
     from rich.console import Console
 
-    from madoguchi.cli._flow_terminal import TerminalRun
+    from madoguchi.cli._flow_terminal import TerminalKeyboard, TerminalRun
 
     if channel not in ("voice", "chat"):
         typer.echo(f"--channel: '{channel}' is not voice or chat", err=True)
+        raise typer.Exit(2)
+    if pace is not None and not (pace > 0 and pace < float("inf")):
+        typer.echo(
+            f"--pace: '{pace:g}' is not a positive number of characters per second", err=True
+        )
         raise typer.Exit(2)
     if lang not in ("ja", "en"):
         typer.echo(f"--lang: '{lang}' is not ja or en", err=True)
@@ -180,6 +206,8 @@ def run(
     config = _center(center)
     flow = load_flow_file(file, config)
     console = Console(highlight=False)
+    paced = channel == "voice" and not no_pace and TerminalKeyboard.available()
+    keyboard = TerminalKeyboard(sys.stdin.fileno()) if paced else None
     runner = TerminalRun(
         flow,
         config,
@@ -191,8 +219,14 @@ def run(
         customers=_load_customers(customers),
         now=_instant(at, config.timezone),
         ahead=ahead,
+        keyboard=keyboard,
+        pace=pace,
     )
-    runner.run(input_line=lambda: console.input("[bold cyan]> [/]"))
+    if keyboard is not None:
+        with keyboard.cbreak():
+            runner.run(input_line=lambda: "")
+    else:
+        runner.run(input_line=lambda: console.input("[bold cyan]> [/]"))
     if log is not None:
         runner.write_log(log)
 
