@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
+from typing import Any
 
 import pytest
 
@@ -21,7 +24,8 @@ from madoguchi.core.routing import commands as rc
 from madoguchi.core.routing import events as rev
 from madoguchi.core.routing.errors import UnknownAgent
 from madoguchi.runtime import CenterRuntime, ManualClock, SystemClock
-from madoguchi.store import InMemoryEventStore
+from madoguchi.runtime import center as center_module
+from madoguchi.store import InMemoryEventStore, MalformedRecord, StoreUnavailable
 
 T0 = 1_790_000_000.0
 
@@ -160,4 +164,114 @@ async def test_offer_time_out_fires_from_the_loop_clock() -> None:
     event = await asyncio.wait_for(timed_out(), 3.0)
     assert event.agent_id == "a1"
     assert runtime.engine.agent_state("a1") is AgentState.NOT_READY
+    await runtime.stop(drain_timeout=0)
+
+
+class FlakyStore(InMemoryEventStore):
+    """Refuses appends while ``down`` (a database that went away)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = False
+
+    def append(self, events: Any, *args: Any, **kwargs: Any) -> int:
+        if self.down:
+            raise StoreUnavailable("database went away")
+        return super().append(events, *args, **kwargs)
+
+
+class SlowStore(InMemoryEventStore):
+    """A store that does I/O: the runtime writes to it from its worker thread."""
+
+    blocking = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[int] = []
+        self.threads: set[int] = set()
+
+    def append(self, events: Any, *args: Any, **kwargs: Any) -> int:
+        events = list(events)
+        self.threads.add(threading.get_ident())
+        time.sleep(0.05)
+        self.batches.append(len(events))
+        return super().append(events, *args, **kwargs)
+
+
+async def test_given_store_down_then_nothing_published_until_it_is_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(center_module, "RETRY_DELAY_S", 0.05)
+    store = FlakyStore()
+    runtime = CenterRuntime(small_center(), store, clock=ManualClock(T0))
+    await runtime.start()
+    seen: list[tuple[int, Event]] = []
+    runtime.listen(lambda i, e: seen.append((i, e)))
+    store.down = True
+    login = asyncio.create_task(runtime.submit(rc.AgentLogin("a1", available=True)))
+    await asyncio.sleep(0)  # a1's login is staged first
+    runtime.submit_now(rc.AgentLogin("a2", available=True))
+    await asyncio.sleep(0.2)
+    assert not login.done()
+    assert seen == []
+    assert store.last_id() == 0
+    assert runtime.log_stats.failures >= 2
+    assert runtime.unlogged == 2
+    store.down = False
+    published = await asyncio.wait_for(login, 2.0)
+    await runtime.flush()
+    assert [i for i, _ in seen] == [1, 2]
+    assert published == seen[:1]
+    assert [type(e) for _, e in seen] == [rev.AgentStateChanged, rev.AgentStateChanged]
+    assert [e.agent_id for _, e in seen] == ["a1", "a2"]  # type: ignore[attr-defined]
+
+
+async def test_an_unstorable_event_loses_only_itself() -> None:
+    store = InMemoryEventStore()
+    runtime = CenterRuntime(small_center(), store, clock=ManualClock(T0))
+    await runtime.start()
+    seen: list[Event] = []
+    runtime.listen(lambda _i, e: seen.append(e))
+    bad = rev.AgentNotReadyRequested(at=float("nan"), agent_id="a1", reason="break")
+    runtime.record_events([bad])
+    published = await runtime.submit(rc.AgentLogin("a1", available=True))
+    assert [e for _, e in published] == seen
+    assert bad not in seen
+    assert store.last_id() == 1
+    runtime.record_events([bad])
+    login = runtime.submit(rc.AgentLogin("a2", available=True))  # same batch as the bad one
+    assert [e for _, e in await login] == seen[1:]
+    # a command whose own event cannot be stored raises in its submitter
+    too_long = Contact("c" * 200, Channel.VOICE, Direction.INBOUND, "t1", T0)
+    with pytest.raises(MalformedRecord):
+        await runtime.submit(rc.EnqueueContact(too_long, "general"))
+    assert all(getattr(e, "contact_id", "") != too_long.id for _, e in store.read())
+
+
+async def test_blocking_store_is_written_from_a_worker_while_the_loop_runs() -> None:
+    store = SlowStore()
+    runtime = CenterRuntime(small_center(), store, clock=ManualClock(T0))
+    await runtime.start()
+    seen: list[int] = []
+    runtime.listen(lambda i, _e: seen.append(i))
+    ticks = 0
+
+    async def ticking() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    ticker = asyncio.create_task(ticking())
+    first = asyncio.create_task(runtime.submit(rc.AgentLogin("a1", available=True)))
+    await asyncio.sleep(0.01)  # the first batch is being written now
+    runtime.submit_now(rc.AgentLogin("a2", available=True))
+    runtime.submit_now(rc.SetAgentState("a2", AgentState.NOT_READY, "break"))
+    await first
+    await runtime.flush()
+    ticker.cancel()
+    assert store.batches == [1, 2]  # what was staged during the write formed the next batch
+    assert threading.get_ident() not in store.threads
+    assert ticks >= 5  # the loop kept running during the two 50 ms writes
+    assert seen == [1, 2, 3]
     await runtime.stop(drain_timeout=0)

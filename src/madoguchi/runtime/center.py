@@ -341,6 +341,7 @@ class CenterRuntime:
                 self._publish(batch, ids)
         finally:
             self._flushing = False
+            self._settle()
 
     def _write(self, batch: _Batch) -> list[int | None]:
         """One transaction for the batch (worker thread); event by event if the store refuses
@@ -395,7 +396,7 @@ class CenterRuntime:
         and try again later. Nothing of it is published meanwhile."""
         self.log_stats.failures += 1
         _log.error(
-            "event log unavailable, %d events wait (retrying in %.0f s): %s",
+            "event log unavailable, %d events wait (retrying in %g s): %s",
             len(batch.events),
             RETRY_DELAY_S,
             err,
