@@ -75,6 +75,7 @@ class TimerKinds:
     OFFER: Final = TimerKind.OFFER
     MAX_WAIT: Final = TimerKind.MAX_WAIT
     AFTER_CONTACT_WORK: Final = TimerKind.AFTER_CONTACT_WORK
+    CALLBACK: Final = TimerKind.CALLBACK
 
 
 class QueueEntries:

@@ -95,11 +95,13 @@ class RoutingMoves(RoutingState):
         if new is None:
             new = next_state(agent.id, agent.state, trigger)  # raises InvalidTransition
         if new is not agent.state or (new is AgentStates.NOT_READY and reason != agent.reason):
-            self._emit(
-                ev.AgentStateChanged(
-                    at=now, agent_id=agent.id, state=new, previous=agent.state, reason=reason
-                )
+            changed = ev.AgentStateChanged(
+                at=now, agent_id=agent.id, state=new, previous=agent.state, reason=reason
             )
+            if self._arrival is not None:
+                self._place_arrival(changed)
+            self._agent_state(changed)
+            self._out.append(changed)
 
     def _requirements(self, needs: tuple[SkillRequirement, ...]) -> tuple[Requirement, ...]:
         if len(needs) == 1:
@@ -285,6 +287,20 @@ class RoutingMoves(RoutingState):
         )
 
     def _route_contact(self, contact: LiveContact, now: float) -> None:
+        # Others of the contact's group (same queue, needs, channel, direction) waiting means no
+        # ready agent fits it (routing leaves no fitting pair unmatched after any command), and
+        # no reserved blended agent either: skip a search that could only fail.
+        group = contact.group
+        if group is not None:
+            if len(group.entries) > 1:
+                return
+        elif (
+            contact.queue_id,
+            contact.reqs,
+            contact.channel,
+            contact.inbound,
+        ) in self.lines.groups:
+            return
         agent = self._pick_agent(contact)
         if agent is not None:
             self._offer(contact, agent, now, direct=False)
@@ -327,8 +343,15 @@ class RoutingMoves(RoutingState):
             for agent in pool.values():
                 if agent.mask & mask != mask:
                     continue
-                if high and not all(agent.levels[s] >= lv for s, lv in high):
-                    continue
+                if high:
+                    levels = agent.levels
+                    short = False
+                    for skill, level in high:
+                        if levels[skill] < level:
+                            short = True
+                            break
+                    if short:
+                        continue
                 if exclusive:
                     if not agent.active and channel in agent.capacity:
                         return agent
@@ -378,25 +401,30 @@ class RoutingMoves(RoutingState):
     def _offer(self, contact: LiveContact, agent: LiveAgent, now: float, direct: bool) -> None:
         queue = self.queues.get(contact.queue_id)
         timeout = queue.offer_timeout_s if queue is not None else DEFAULT_OFFER_TIMEOUT_S
-        self._emit(
-            ev.ContactOffered(
-                at=now,
-                contact_id=contact.id,
-                agent_id=agent.id,
-                queue_id=contact.queue_id,
-                timeout_at=now + timeout,
-                direct=direct,
-            )
+        # routing's hottest path: _emit inlined (the arrival being offered stays out of line)
+        arrival = self._arrival
+        if arrival is not None and arrival is not contact:
+            self._place_arrival(None)
+        offered = ev.ContactOffered(
+            at=now,
+            contact_id=contact.id,
+            agent_id=agent.id,
+            queue_id=contact.queue_id,
+            timeout_at=now + timeout,
+            direct=direct,
         )
+        self._offered(offered)
+        out = self._out
+        out.append(offered)
         if agent.state is AgentStates.AVAILABLE:
-            self._emit(
-                ev.AgentStateChanged(
-                    at=now,
-                    agent_id=agent.id,
-                    state=AgentStates.RESERVED,
-                    previous=AgentStates.AVAILABLE,
-                )
+            reserved = ev.AgentStateChanged(
+                at=now,
+                agent_id=agent.id,
+                state=AgentStates.RESERVED,
+                previous=AgentStates.AVAILABLE,
             )
+            self._agent_state(reserved)
+            out.append(reserved)
 
     def _route_agent(self, agent: LiveAgent, now: float) -> None:
         if not agent.ready or not self.lines.groups:
@@ -409,10 +437,11 @@ class RoutingMoves(RoutingState):
         self, agent: LiveAgent, now: float, inbound_only: bool = False
     ) -> LiveContact | None:
         lines = self.lines
-        masks = agent.mask_subsets(lines.max_req_len)
-        if len(lines.groups) <= len(masks):
+        waiting = len(lines.groups)
+        if waiting <= _FEW_GROUPS or waiting <= len(agent.mask_subsets(lines.max_req_len)):
             groups: Iterable[Any] = lines.groups.values()
         else:
+            masks = agent.subsets
             found: list[Any] = []
             by_mask = lines.by_mask
             for mask in masks:
@@ -432,8 +461,14 @@ class RoutingMoves(RoutingState):
                 continue
             if agent_mask & group.mask != group.mask:
                 continue
-            if group.high_reqs and not all(levels[s] >= lv for s, lv in group.high_reqs):
-                continue
+            if group.high_reqs:
+                short = False
+                for skill, level in group.high_reqs:
+                    if levels[skill] < level:
+                        short = True
+                        break
+                if short:
+                    continue
             channel = group.channel
             fits = fits_channel.get(channel)
             if fits is None:
@@ -489,17 +524,21 @@ class RoutingMoves(RoutingState):
     def _auto_wrap_up(self, agent: LiveAgent, now: float) -> None:
         if agent.active:
             return
+        if not agent.wrapups:
+            return
         for contact_id, (queue_id, ended_at, _, _) in list(agent.wrapups.items()):
-            self._emit(
-                ev.ContactWrappedUp(
-                    at=now,
-                    contact_id=contact_id,
-                    agent_id=agent.id,
-                    queue_id=queue_id,
-                    acw_s=now - ended_at,
-                    auto=True,
-                )
+            wrapped = ev.ContactWrappedUp(
+                at=now,
+                contact_id=contact_id,
+                agent_id=agent.id,
+                queue_id=queue_id,
+                acw_s=now - ended_at,
+                auto=True,
             )
+            if self._arrival is not None:
+                self._place_arrival(wrapped)
+            self._wrapped_up(wrapped)
+            self._out.append(wrapped)
 
     def _finish_after_contact_work(self, agent: LiveAgent, now: float) -> None:
         self._auto_wrap_up(agent, now)
@@ -510,5 +549,7 @@ class RoutingMoves(RoutingState):
             self._route_agent(agent, now)
 
 
+_FEW_GROUPS = 8
+"""Up to this many groups waiting, an agent's search walks them all (no sub-mask lookups)."""
 _WAITING = frozenset({ContactStates.QUEUED, ContactStates.OFFERED})
 _OFF_DUTY = frozenset({AgentStates.LOGGED_OUT, AgentStates.NOT_READY})

@@ -194,6 +194,33 @@ class RequestCallback:
 
 @_command
 @dataclass(frozen=True, slots=True)
+class ScheduleCallback:
+    """Hold a callback request dormant until ``due_at``, then put it in ``queue_id``.
+
+    ``contact`` describes the callback (its own id, usually direction ``callback``); ``number``
+    is the number to call back. ``due_at`` None means when the queue's business hours next open
+    (at once if the queue is open now or has no hours). At the due time the contact enters the
+    queue as a waiting callback request, like one made with :class:`RequestCallback`.
+    ``priority`` None means the queue's priority plus ``contact.priority``.
+    """
+
+    contact: Contact
+    queue_id: str
+    due_at: float | None
+    number: str
+    priority: int | None = None
+
+
+@_command
+@dataclass(frozen=True, slots=True)
+class CancelCallback:
+    """Drop a scheduled callback that has not entered its queue yet."""
+
+    contact_id: str
+
+
+@_command
+@dataclass(frozen=True, slots=True)
 class ReserveAgent:
     """The dialer holds an AVAILABLE outbound or blended agent for a campaign."""
 
@@ -226,6 +253,8 @@ RoutingCommand = (
     | HoldContact
     | ResumeContact
     | RequestCallback
+    | ScheduleCallback
+    | CancelCallback
     | ReserveAgent
     | ReleaseAgent
 )

@@ -24,6 +24,7 @@ aging, then earliest arrival).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -85,6 +86,8 @@ class RoutingEngine(RoutingMoves):
             rc.HoldContact: self._hold,
             rc.ResumeContact: self._resume,
             rc.RequestCallback: self._request_callback,
+            rc.ScheduleCallback: self._schedule_callback,
+            rc.CancelCallback: self._cancel_callback,
             rc.ReserveAgent: self._reserve,
             rc.ReleaseAgent: self._release,
         }
@@ -139,6 +142,8 @@ class RoutingEngine(RoutingMoves):
                 self._offer_timed_out(key, now)
             elif kind is TimerKinds.MAX_WAIT:
                 self._max_wait_reached(key, now)
+            elif kind is TimerKinds.CALLBACK:
+                self._release_callback(key, now)
             else:
                 self._after_contact_work_over(key, now)
         self._close_queues(now)
@@ -184,6 +189,8 @@ class RoutingEngine(RoutingMoves):
         """A live contact's state (ENDED for one routing has finished with)."""
         if contact_id in self.ended:
             return ContactStates.ENDED
+        if contact_id in self.scheduled:
+            return ContactStates.IN_FLOW  # a dormant scheduled callback: not in line yet
         return self._contact(contact_id).state
 
     # ============================================================ agent commands
@@ -285,35 +292,42 @@ class RoutingEngine(RoutingMoves):
     def _enqueue(self, cmd: rc.EnqueueContact, now: float) -> None:
         queue = self._queue(cmd.queue_id)
         contact = cmd.contact
-        if contact.id in self.contacts or contact.id in self.ended:
+        if contact.id in self.contacts or contact.id in self.ended or contact.id in self.scheduled:
             raise DuplicateContact(contact.id)
         needs = cmd.skills if cmd.skills is not None else (contact.skills or queue.skills)
         priority = cmd.priority if cmd.priority is not None else queue.priority + contact.priority
-        self._emit(
-            ev.ContactQueued(
-                at=now,
-                contact_id=contact.id,
-                queue_id=queue.id,
-                tenant=contact.tenant,
-                channel=contact.channel,
-                direction=contact.direction,
-                created_at=contact.created_at,
-                priority=priority,
-                skills=self._requirements(needs),
-                wait_started_at=now,
-                customer_id=contact.customer_id,
-                from_address=contact.from_address,
-                to_address=contact.to_address,
-                language=contact.language,
-                attributes=dict(contact.attributes),
-            )
+        if len(needs) == 1:
+            need = needs[0]
+            reqs: tuple[tuple[str, int], ...] = ((need.skill, need.min_proficiency),)
+        else:
+            reqs = self._requirements(needs)
+        queued = ev.ContactQueued(
+            at=now,
+            contact_id=contact.id,
+            queue_id=queue.id,
+            tenant=contact.tenant,
+            channel=contact.channel,
+            direction=contact.direction,
+            created_at=contact.created_at,
+            priority=priority,
+            skills=reqs,
+            wait_started_at=now,
+            customer_id=contact.customer_id,
+            from_address=contact.from_address,
+            to_address=contact.to_address,
+            language=contact.language,
+            attributes=dict(contact.attributes),
         )
+        if self._arrival is not None:
+            self._place_arrival(queued)
+        self._queued(queued)
+        self._out.append(queued)
         self._entered_queue(self.contacts[contact.id], now, (queue.id,))
 
     def _connect(self, cmd: rc.ConnectContact, now: float) -> None:
         agent = self._agent(cmd.agent_id)
         contact = cmd.contact
-        if contact.id in self.contacts or contact.id in self.ended:
+        if contact.id in self.contacts or contact.id in self.ended or contact.id in self.scheduled:
             raise DuplicateContact(contact.id)
         if cmd.queue_id is not None:
             self._queue(cmd.queue_id)
@@ -545,3 +559,108 @@ class RoutingEngine(RoutingMoves):
                 wait_s=now - contact.wait_started_at,
             )
         )
+
+    def _schedule_callback(self, cmd: rc.ScheduleCallback, now: float) -> None:
+        queue = self._queue(cmd.queue_id)
+        contact = cmd.contact
+        if contact.id in self.contacts or contact.id in self.ended or contact.id in self.scheduled:
+            raise DuplicateContact(contact.id)
+        if not isinstance(cmd.number, str) or not cmd.number.strip():
+            raise InvalidCommand("number: a callback needs a number to call")
+        if cmd.due_at is None:
+            due = self._next_opening(queue, now)
+        elif isinstance(cmd.due_at, bool) or not isinstance(cmd.due_at, int | float):
+            raise InvalidCommand(f"due_at: not an instant: {cmd.due_at!r}")
+        elif not math.isfinite(cmd.due_at):
+            raise InvalidCommand(f"due_at: not a finite instant: {cmd.due_at!r}")
+        else:
+            due = max(float(cmd.due_at), now)
+        needs = contact.skills or queue.skills
+        priority = cmd.priority if cmd.priority is not None else queue.priority + contact.priority
+        self._emit(
+            ev.CallbackHeld(
+                at=now,
+                contact_id=contact.id,
+                queue_id=queue.id,
+                due_at=due,
+                number=cmd.number,
+                tenant=contact.tenant,
+                channel=contact.channel,
+                direction=contact.direction,
+                created_at=contact.created_at,
+                priority=priority,
+                skills=self._requirements(needs),
+                customer_id=contact.customer_id,
+                from_address=contact.from_address,
+                to_address=contact.to_address,
+                language=contact.language,
+                attributes=dict(contact.attributes),
+            )
+        )
+        if due <= now:
+            self._release_callback(contact.id, now)
+
+    def _next_opening(self, queue: QueueConfig, now: float) -> float:
+        """When the queue's business hours next open (``now`` if open or without hours)."""
+        if queue.hours is None:
+            return now
+        calendar = self.config.calendar(queue.hours)
+        if calendar.is_open(now):
+            return now
+        opening = calendar.next_change(now)
+        if opening is None:
+            raise InvalidCommand(f"queue {queue.id!r} does not open in the next two weeks")
+        return opening
+
+    def _release_callback(self, contact_id: str, now: float) -> None:
+        """A scheduled callback came due: it waits in its queue as a callback request."""
+        item = self.scheduled.get(contact_id)
+        if item is None:
+            return
+        self._emit(
+            ev.CallbackReleased(
+                at=now, contact_id=item.contact_id, queue_id=item.queue_id, due_at=item.due_at
+            )
+        )
+        self._emit(
+            ev.ContactQueued(
+                at=now,
+                contact_id=item.contact_id,
+                queue_id=item.queue_id,
+                tenant=item.tenant,
+                channel=item.channel,
+                direction=item.direction,
+                created_at=item.created_at,
+                priority=item.priority,
+                skills=item.skills,
+                wait_started_at=now,
+                customer_id=item.customer_id,
+                from_address=item.from_address,
+                to_address=item.to_address,
+                language=item.language,
+                attributes=dict(item.attributes),
+            )
+        )
+        self._emit(
+            ev.CallbackRequested(
+                at=now,
+                contact_id=item.contact_id,
+                queue_id=item.queue_id,
+                number=item.number,
+                wait_s=0.0,
+            )
+        )
+        # a callback request waits whatever the hours or the queue's size (as RequestCallback)
+        self._route_contact(self.contacts[item.contact_id], now)
+
+    def _cancel_callback(self, cmd: rc.CancelCallback, now: float) -> None:
+        item = self.scheduled.get(cmd.contact_id)
+        if item is None:
+            if cmd.contact_id in self.contacts:
+                raise InvalidCommand(
+                    f"callback {cmd.contact_id!r} is already in its queue: end it with EndContact"
+                )
+            if cmd.contact_id in self.ended:
+                raise InvalidCommand(f"contact {cmd.contact_id!r} has ended")
+            raise UnknownContact(cmd.contact_id)
+        self._emit(ev.CallbackCancelled(at=now, contact_id=item.contact_id, queue_id=item.queue_id))

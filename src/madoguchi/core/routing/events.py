@@ -203,6 +203,48 @@ class CallbackRequested(Event):
 
 
 @event
+class CallbackHeld(Event):
+    """A callback request is held dormant until ``due_at``, then enters ``queue_id``."""
+
+    contact_id: str
+    queue_id: str
+    due_at: float
+    """When it enters the queue (the queue's next opening when none was asked)."""
+    number: str
+    """The number to call back."""
+    tenant: str
+    channel: Channel
+    direction: Direction
+    created_at: float
+    priority: int
+    """Base priority in the queue once released."""
+    skills: tuple[tuple[str, int], ...]
+    """Required (skill, minimum proficiency) pairs once released."""
+    customer_id: str | None = None
+    from_address: str | None = None
+    to_address: str | None = None
+    language: str = "ja"
+    attributes: dict[str, str]
+
+
+@event
+class CallbackReleased(Event):
+    """A scheduled callback came due: a ContactQueued and a CallbackRequested follow."""
+
+    contact_id: str
+    queue_id: str
+    due_at: float
+
+
+@event
+class CallbackCancelled(Event):
+    """A scheduled callback was dropped before it came due."""
+
+    contact_id: str
+    queue_id: str
+
+
+@event
 class AgentStateChanged(Event):
     """An agent's routing state changed (see the state diagram in docs/events.md)."""
 
@@ -271,6 +313,9 @@ ROUTING_EVENTS: tuple[type[Event], ...] = (
     ContactEnded,
     ContactWrappedUp,
     CallbackRequested,
+    CallbackHeld,
+    CallbackReleased,
+    CallbackCancelled,
     AgentStateChanged,
     AgentNotReadyRequested,
     AgentWorkModeChanged,

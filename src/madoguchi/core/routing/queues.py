@@ -60,7 +60,13 @@ class LiveContact:
         "wait_started_at",
     )
 
-    def __init__(self, origin: ContactQueued, mask: int, inbound: bool) -> None:
+    def __init__(
+        self,
+        origin: ContactQueued,
+        mask: int,
+        inbound: bool,
+        high_reqs: tuple[Requirement, ...] | None = None,
+    ) -> None:
         self.id = origin.contact_id
         self.origin = origin
         """The latest ContactQueued: the contact's description."""
@@ -71,7 +77,7 @@ class LiveContact:
         self.queue_id = origin.queue_id
         self.reqs: tuple[Requirement, ...] = origin.skills
         self.mask = mask
-        self.high_reqs = high_requirements(origin.skills)
+        self.high_reqs = high_requirements(origin.skills) if high_reqs is None else high_reqs
         self.group: Group | None = None
         self.entry: Entry | None = None
         self.wait_started_at = origin.wait_started_at

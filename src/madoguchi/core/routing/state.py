@@ -54,6 +54,8 @@ class RoutingState:
         self.skill_bits: dict[str, int] = {}
         self.known_skills: frozenset[str] = frozenset(s.id for s in config.skills)
         self._masks: dict[tuple[Requirement, ...], int] = {}
+        self._req_info: dict[tuple[Requirement, ...], tuple[int, tuple[Requirement, ...]]] = {}
+        """Requirements → (skill mask, requirements above proficiency 1), cached."""
         for skill in config.skills:
             self._bit(skill.id)
         self.agents: dict[str, LiveAgent] = {}
@@ -68,6 +70,8 @@ class RoutingState:
         }
         self.contacts: dict[str, LiveContact] = {}
         self.ended: set[str] = set()
+        self.scheduled: dict[str, ev.CallbackHeld] = {}
+        """Dormant scheduled callbacks by contact id (not yet in :attr:`contacts`)."""
         self.lines = WaitingLines()
         self.ready = ReadyAgents()
         self.timers = Timers()
@@ -90,6 +94,9 @@ class RoutingState:
             ev.ContactEnded: self._ended,
             ev.ContactWrappedUp: self._wrapped_up,
             ev.CallbackRequested: self._callback,
+            ev.CallbackHeld: self._callback_held,
+            ev.CallbackReleased: self._callback_released,
+            ev.CallbackCancelled: self._callback_cancelled,
             ev.AgentStateChanged: self._agent_state,
             ev.AgentNotReadyRequested: self._not_ready_requested,
             ev.AgentWorkModeChanged: self._work_mode,
@@ -175,6 +182,10 @@ class RoutingState:
                 for c in self.contacts.values()
             },
             "ended": sorted(self.ended),
+            "scheduled": {
+                c: {"queue": s.queue_id, "due_at": s.due_at, "number": s.number}
+                for c, s in self.scheduled.items()
+            },
             "timers": self.timers.pending(),
             "round_robin": dict(self.round_robin_last),
             "handle_average": dict(self.handle_average),
@@ -202,16 +213,19 @@ class RoutingState:
     # --------------------------------------------------------------- appliers
     def _queued(self, e: ev.ContactQueued) -> None:
         contact = self.contacts.get(e.contact_id)
-        mask = self.mask_of(e.skills)
+        info = self._req_info.get(e.skills)
+        if info is None:
+            info = self._req_info[e.skills] = (self.mask_of(e.skills), high_requirements(e.skills))
+        mask, high = info
         if contact is None:
             inbound = e.direction != _OUTBOUND
-            contact = self.contacts[e.contact_id] = LiveContact(e, mask, inbound)
+            contact = self.contacts[e.contact_id] = LiveContact(e, mask, inbound, high)
         else:
             contact.origin = e
             contact.queue_id = e.queue_id
             contact.reqs = e.skills
             contact.mask = mask
-            contact.high_reqs = high_requirements(e.skills)
+            contact.high_reqs = high
             contact.wait_started_at = e.wait_started_at
             contact.entered_queue_at = e.at
             contact.entry = None
@@ -242,7 +256,8 @@ class RoutingState:
         agent.offer = contact.id
         if not e.direct:
             self.round_robin_last[e.queue_id] = agent.order
-        self.ready.refresh(agent)
+        if agent.state is not AgentStates.AVAILABLE:  # an AVAILABLE agent stays ready until
+            self.ready.refresh(agent)  # its AgentStateChanged(reserved)
 
     def _offer_returned(self, e: ev.ContactOfferTimedOut | ev.ContactOfferRejected) -> None:
         contact = self.contacts[e.contact_id]
@@ -350,6 +365,19 @@ class RoutingState:
         contact.callback_number = e.number
         contact.overflow_due = None
         self.timers.cancel(TimerKinds.MAX_WAIT, contact.id)
+
+    def _callback_held(self, e: ev.CallbackHeld) -> None:
+        self.scheduled[e.contact_id] = e
+        self.timers.set(TimerKinds.CALLBACK, e.contact_id, e.due_at)
+
+    def _callback_released(self, e: ev.CallbackReleased) -> None:
+        self.scheduled.pop(e.contact_id, None)
+        self.timers.cancel(TimerKinds.CALLBACK, e.contact_id)
+
+    def _callback_cancelled(self, e: ev.CallbackCancelled) -> None:
+        self.scheduled.pop(e.contact_id, None)
+        self.timers.cancel(TimerKinds.CALLBACK, e.contact_id)
+        self.ended.add(e.contact_id)
 
     def _agent_state(self, e: ev.AgentStateChanged) -> None:
         agent = self.agents[e.agent_id]

@@ -20,6 +20,8 @@ class TimerKind(StrEnum):
     """key: contact id."""
     AFTER_CONTACT_WORK = "acw"
     """key: agent id."""
+    CALLBACK = "callback"
+    """key: contact id of a scheduled callback."""
 
 
 class Timers:
