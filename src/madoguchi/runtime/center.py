@@ -30,6 +30,7 @@ from madoguchi.bus import EventBus, InProcessBus
 from madoguchi.core.config import CenterConfig
 from madoguchi.core.events import Event
 from madoguchi.core.metrics import MetricsBoard
+from madoguchi.core.model import Channel, Contact, Direction
 from madoguchi.core.records import ContactRecordBuilder
 from madoguchi.core.routing import RoutingEngine
 from madoguchi.core.routing import commands as rc
@@ -272,6 +273,34 @@ class CenterRuntime:
         self._stage(events)
         self._rearm()
         return events
+
+    def request_callback(self, contact: Contact, queue_id: str, number: str) -> list[Event]:
+        """A flow's callback request for ``contact``, to be called back on ``number``.
+
+        A contact routing holds (waiting in a queue) keeps its place as a callback request
+        (``RequestCallback``). Any other (after hours, or before it was ever queued) becomes a
+        callback contact of its own, ``<id>-cb`` with direction ``callback``, held dormant until
+        ``queue_id`` next opens (``ScheduleCallback``; at once when the queue is open). Runs like
+        :meth:`submit_now`; raises the engine's ``RoutingError`` unchanged.
+        """
+        if contact.id in self.engine.contacts:
+            return self.submit_now(rc.RequestCallback(contact.id, number))
+        callback = Contact(
+            id=f"{contact.id}-cb",
+            channel=Channel.VOICE,
+            direction=Direction.CALLBACK,
+            tenant=contact.tenant,
+            created_at=self.clock.now(),
+            queue=queue_id,
+            priority=contact.priority,
+            skills=contact.skills,
+            attributes={**contact.attributes, "callback_for": contact.id},
+            customer_id=contact.customer_id,
+            from_address=number,
+            to_address=contact.to_address,
+            language=contact.language,
+        )
+        return self.submit_now(rc.ScheduleCallback(callback, queue_id, None, number))
 
     def record_events(self, events: Sequence[Event]) -> list[Event]:
         """Log and publish events produced outside routing (flows, telephony, channels), in

@@ -302,7 +302,7 @@ class VoiceGateway:
         elif isinstance(command, fc.LookupCustomer):
             self._lookup(voice, command)
         elif isinstance(command, fc.RequestCallback):
-            self._submit(rc.RequestCallback(voice.contact.id, command.number))
+            self._request_callback(voice, command)
         elif isinstance(command, fc.RecordMessage):
             self._spawn(voice, self._record_message(voice, command.max_seconds))
         elif isinstance(command, fc.Hangup):
@@ -723,6 +723,14 @@ class VoiceGateway:
         voice.tasks.add(task)
         task.add_done_callback(voice.tasks.discard)
         task.add_done_callback(_log_failure)
+
+    def _request_callback(self, voice: VoiceContact, command: fc.RequestCallback) -> None:
+        """Queued: the call keeps its place as a callback request; after hours (not queued):
+        a callback held until the queue opens (:meth:`CenterRuntime.request_callback`)."""
+        try:
+            self.runtime.request_callback(voice.contact, command.queue, command.number)
+        except RoutingError as err:
+            log.warning("routing refused the callback request of %s: %s", voice.contact.id, err)
 
     def _submit(self, command: rc.RoutingCommand) -> object | None:
         try:

@@ -47,6 +47,7 @@ _LOGGED_OUT = AgentState.LOGGED_OUT
 _COMPLETED = EndReason.COMPLETED
 _ABANDONED = EndReason.ABANDONED
 _VOICEMAIL = EndReason.VOICEMAIL
+_INBOUND = Direction.INBOUND
 _NEW = re.QueueEntry.NEW
 
 
@@ -293,16 +294,26 @@ class Simulation:
         spec = self.scenario.mix[kind]
         self._next_id += 1
         contact_id = f"sim-{self._next_id}"
-        call = _Call(kind, spec.queue, now, attempt, handle_s)
+        queue = spec.queue
+        call = _Call(kind, queue, now, attempt, handle_s)
         self._calls[contact_id] = call
         if self._flows is not None and self._flows.uses_flow(kind):
             call.waiting = False  # in the flow: patience starts in the queue
             call.patience = patience
-            contact = self._contact(contact_id, spec.queue, now, kind, in_flow=True)
+            contact = self._contact(contact_id, queue, now, kind, in_flow=True)
             self._flows.start(contact, kind, now)
             return
-        contact = self._contact(contact_id, spec.queue, now, kind, in_flow=False)
-        self._send(rc.EnqueueContact(contact, spec.queue, spec.priority, spec.skills or None), now)
+        contact = Contact(
+            id=contact_id,
+            channel=spec.channel,
+            direction=_INBOUND,
+            tenant=self._tenants[queue],
+            created_at=now,
+            queue=queue,
+            skills=spec.skills,
+            from_address=_caller_number(self._next_id),
+        )
+        self._send(rc.EnqueueContact(contact, queue, spec.priority, spec.skills or None), now)
         # answered at once (no ring delay) or ended: patience never matters, no heap entry
         if patience != _INF and call.waiting and contact_id in self._calls:
             self._push(now + patience, _PATIENCE, contact_id)
@@ -314,14 +325,12 @@ class Simulation:
         return Contact(
             id=contact_id,
             channel=spec.channel,
-            direction=Direction.INBOUND,
+            direction=_INBOUND,
             tenant=self._tenants[queue],
             created_at=now,
             queue=None if in_flow else queue,
             skills=spec.skills,
-            # a valid Japanese mobile number (090-1xxx-xxxx), which a flow's callback node
-            # offers to call back
-            from_address=f"+8190{10_000_000 + self._next_id % 90_000_000:08d}",
+            from_address=_caller_number(int(contact_id[4:])),
         )
 
     def _enqueue_from_flow(
@@ -495,8 +504,8 @@ class Simulation:
             event.wait_s,
             call.handle_s,
             self._targets.get(event.queue_id, 20.0),
+            event.agent_id,
         )
-        self._collector.handled_by(event.agent_id)
         if call.callback:
             self._collector.count(rs.CALLBACK_COMPLETED, event.queue_id, call.arrived_at)
         if self._flows is not None:
@@ -567,6 +576,12 @@ class Simulation:
             and state is not _LOGGED_OUT
         ):
             self._push(event.at, _ROSTER, RosterChange(0.0, agent_id, RosterAction.LOGOUT))
+
+
+def _caller_number(serial: int) -> str:
+    """A valid Japanese mobile number (090-1xxx-xxxx) per caller: a flow's callback node reads it
+    out and offers to call it back."""
+    return f"+8190{10_000_000 + serial % 90_000_000:08d}"
 
 
 def run_scenario(

@@ -295,9 +295,19 @@ class ResultCollector:
         self._c_at.append(arrived_at)
 
     def answered(
-        self, queue: str, arrived_at: float, wait_s: float, handle_s: float, target_s: float
+        self,
+        queue: str,
+        arrived_at: float,
+        wait_s: float,
+        handle_s: float,
+        target_s: float,
+        agent_id: str | None = None,
     ) -> None:
-        """A contact that arrived at ``arrived_at`` was connected after ``wait_s``."""
+        """A contact that arrived at ``arrived_at`` was connected after ``wait_s`` (to
+        ``agent_id``, who then has handled one more)."""
+        if agent_id is not None:
+            agent = self._agent_index.get(agent_id)
+            self._handled[self._agent(agent_id) if agent is None else agent] += 1
         index = self._queue_index.get(queue)
         self._a_queue.append(self._queue(queue) if index is None else index)
         self._a_at.append(arrived_at)
