@@ -20,6 +20,7 @@ from typing import Any
 
 from madoguchi.core.config import CenterConfig
 from madoguchi.core.config_loader import parse_center
+from madoguchi.core.flows.environment import RoutingFlowEnvironment
 from madoguchi.core.flows.registry import FlowRegistry
 from madoguchi.runtime import CenterRuntime, SystemClock
 from madoguchi.runtime.campaign_file import load_campaign_file
@@ -171,6 +172,7 @@ class CenterServer:
     async def _start_web(self) -> None:
         import uvicorn
 
+        from madoguchi.api import live_config
         from madoguchi.api.app import create_app
         from madoguchi.settings import Settings
 
@@ -188,6 +190,8 @@ class CenterServer:
                 "outbound": {g.tenant: g for g, _task in self.outbound},
             },
         )
+        # an admin's edit swapped in live: new calls' flows read the new calendars
+        live_config.add_listener(self.app.state.ctx.extras, self._config_swapped)
         config = uvicorn.Config(
             self.app,
             host=self.options.http_host,
@@ -207,6 +211,9 @@ class CenterServer:
             await asyncio.sleep(0.02)
         if self._web_task.done():
             self._web_task.result()  # raise the start-up failure (port taken…)
+
+    def _config_swapped(self, config: CenterConfig) -> None:
+        self.gateway.environment = RoutingFlowEnvironment(self.runtime.engine, config)
 
     def _sip_status(self) -> tuple[bool, str]:
         listening = self.endpoint._udp is not None

@@ -18,7 +18,7 @@ from madoguchi.api import audit
 from madoguchi.api.auth import Caller, require, revoke_sessions
 from madoguchi.api.commands import submit
 from madoguchi.api.context import ApiContext, Ctx, Db, Principal, Role
-from madoguchi.api.errors import COMMON_RESPONSES, Conflict, NotFound
+from madoguchi.api.errors import COMMON_RESPONSES, Conflict, InvalidField, NotFound
 from madoguchi.api.values import finite
 from madoguchi.core.model import AgentState, WorkMode
 from madoguchi.core.routing import commands as rc
@@ -45,6 +45,16 @@ class RoutingSignIn(BaseModel):
 
     available: bool = False
     work_mode: WorkMode | None = None
+
+
+class SkillsChange(BaseModel):
+    """The agent's complete new skills with proficiency 1–10 (``{"orders": 8}``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    skills: dict[
+        Annotated[str, Field(min_length=1, max_length=64)], Annotated[int, Field(ge=1, le=10)]
+    ] = Field(max_length=100)
 
 
 class WorkModeChange(BaseModel):
@@ -223,6 +233,35 @@ async def force_sign_out(agent_id: str, caller: Supervisor, ctx: Ctx, db: Db) ->
         action="agent.sign_out",
         who=caller,
         target=f"agent:{target}",
+    )
+    db.commit()
+    return _accepted(published, ctx)
+
+
+@router.put(
+    "/agents/{agent_id}/skills",
+    response_model=Accepted,
+    summary="Move an agent between skills and so between queues, live (supervisor)",
+)
+async def move_agent(
+    agent_id: str, body: SkillsChange, caller: Supervisor, ctx: Ctx, db: Db
+) -> Accepted:
+    """Routing's ``SetAgentSkills`` now (logged, so a restart keeps it); the center file is
+    not changed (admins make a lasting change with ``PUT /admin/agents/{id}/skills``). 422
+    naming ``body.skills.NAME`` for a skill the center does not know."""
+    target = tenant_agent(ctx, caller, agent_id)
+    known = {skill.id for skill in ctx.config.skills}
+    for name in body.skills:
+        if name not in known:
+            raise InvalidField(f"body.skills.{name}", "no such skill")
+    published = await submit(ctx, rc.SetAgentSkills(target, tuple(body.skills.items())))
+    audit.record(
+        db,
+        now=ctx.runtime.clock.now(),
+        action="agent.skills",
+        who=caller,
+        target=f"agent:{target}",
+        detail={"skills": dict(body.skills)},
     )
     db.commit()
     return _accepted(published, ctx)

@@ -1,7 +1,8 @@
 // Admin: edit a section of the center (skills, calendars with hours/holidays/closures, queues,
 // agents, dispositions, not-ready reasons) as YAML. The server checks the whole center with the
 // validated loader and writes a new version of the center file; problems come back as
-// FILE:LINE. The running center picks the new version up when the server restarts.
+// FILE:LINE. Skills, calendars, dispositions and reasons go into service at once; what routing
+// builds at start (queues, the skill catalogue…) waits for a restart, and the page says which.
 import { api, esc } from "./api.js";
 import { t } from "./i18n.js";
 
@@ -25,6 +26,14 @@ export async function loadConfigEdit() {
   $("edit-restart").classList.toggle("hidden", !section.restart_required);
 }
 
+function showSaved(saved) {
+  const applied = saved.applied.join(", ");
+  $("edit-status").textContent = saved.restart_required
+    ? t("edit.saved_restart", { file: saved.file, applied: applied || "—", waiting: saved.waiting.join(", ") })
+    : t("edit.saved_live", { file: saved.file, applied: applied || "—" });
+  $("edit-restart").classList.toggle("hidden", !saved.restart_required);
+}
+
 function showProblems(failure) {
   $("edit-problems").innerHTML = `<p class="error">${esc(failure.message)}</p>
     <ul id="edit-problem-list">${failure.details.map((d) => `<li><code>${esc(d.field)}</code> ${esc(d.message)}</li>`).join("")}</ul>`;
@@ -38,8 +47,7 @@ async function save() {
       method: "PUT",
       body: { yaml: $("edit-yaml").value },
     });
-    $("edit-status").textContent = t("edit.saved", { file: saved.file });
-    $("edit-restart").classList.remove("hidden");
+    showSaved(saved);
   } catch (failure) {
     showProblems(failure);
   }
@@ -57,8 +65,7 @@ async function moveAgent(event) {
   const agent = $("skills-agent").value.trim();
   try {
     const saved = await api(`/api/v1/admin/agents/${encodeURIComponent(agent)}/skills`, { method: "PUT", body: { skills } });
-    $("edit-status").textContent = t("edit.saved", { file: saved.file });
-    $("edit-restart").classList.remove("hidden");
+    showSaved(saved);
     if ($("edit-section").value === "agents") loadConfigEdit();
   } catch (failure) {
     showProblems(failure);
