@@ -16,6 +16,7 @@ from telephony_support import free_port, run_sipp
 from voice_support import AgentPhone
 
 from madoguchi.core.config import CenterConfig
+from madoguchi.core.events import Event
 from madoguchi.core.routing import commands as rc
 from madoguchi.demo import open_around_the_clock
 from madoguchi.samples import load_sample_center
@@ -168,3 +169,72 @@ async def test_unknown_number_gets_404_when_unmapped_numbers_are_not_sent_to_mai
         await center.stop()
     assert result.returncode != 0
     assert center.gateway.stats["rejected"] == 1
+
+
+@pytest.mark.peer
+async def test_closure_message_is_played_as_early_media_and_the_call_is_never_answered(
+    tmp_path: Path,
+) -> None:
+    from datetime import date, timedelta
+
+    from madoguchi.core.config import Closure
+    from madoguchi.core.flows import events as fev
+
+    config = open_around_the_clock(load_sample_center())
+    today = date.today()
+    closure = Closure(today - timedelta(days=2), today + timedelta(days=2), "臨時休業")
+    calendars = tuple(dataclasses.replace(c, closures=(closure,)) for c in config.calendars)
+    center = await start_center(
+        tmp_path, dataclasses.replace(config, calendars=calendars, _index={})
+    )
+
+    class QuickPrompts:
+        """Text to speech is not what this test is about: each prompt is 4 s of a tone."""
+
+        async def get_async(self, text: str, language: str) -> np.ndarray:
+            del text, language
+            t = np.arange(4 * 8000) / 8000
+            return (np.sin(2 * np.pi * 440 * t) * 8000).astype(np.int16)
+
+    center.gateway.prompts = QuickPrompts()  # type: ignore[assignment]
+    sent_before_end: list[int] = []
+    exits: list[fev.FlowExited] = []
+
+    def on_event(_id: int, event: Event) -> None:
+        if isinstance(event, fev.FlowExited):
+            exits.append(event)
+
+    center.runtime.listen(on_event)
+
+    async def watch_media() -> None:
+        while not center.gateway.calls:
+            await asyncio.sleep(0.02)
+        voice = next(iter(center.gateway.calls.values()))
+        while voice.call.state is CallState.RINGING:  # never answered: early media only
+            sent_before_end.append(voice.leg.packets_sent)
+            await asyncio.sleep(0.05)
+
+    try:
+        watcher = asyncio.create_task(watch_media())
+        result = await run_sipp(
+            f"127.0.0.1:{center.endpoint.port}",
+            "-sf",
+            str(SCENARIOS / "caller_hears_closure_message.xml"),
+            "-s",
+            MAIN_NUMBER,
+            "-m",
+            "1",
+            "-mp",
+            str(free_port()),
+            cwd=tmp_path,
+            timeout=30,
+        )
+        await asyncio.wait_for(watcher, 5)
+    finally:
+        await center.stop()
+    assert result.returncode == 0, result.output
+    assert center.gateway.stats["early_media"] == 1
+    # the message went out as RTP while the call was unanswered (50 packets a second)
+    assert max(sent_before_end) >= 50
+    assert len(exits) == 1
+    assert center.gateway.calls == {}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from telephony_support import free_port, run_sipp
 from test_runtime_voice_calls import MAIN_NUMBER, SCENARIOS, sign_in_agent, start_center
-from voice_support import AgentPhone
+from voice_support import AgentPhone, ConsultingPhone
 
 from madoguchi.core.events import Event
 from madoguchi.core.routing import commands as rc
@@ -283,3 +283,43 @@ async def test_invite_with_replaces_naming_no_dialog_is_refused_with_481(
     assert "481" in moved
     (desk_call,) = phone.answered
     assert desk_call.end_reason == "local_bye"  # the desk phone kept the call to its end
+
+
+@pytest.mark.peer
+@pytest.mark.parametrize("names_consult_call", [True, False])
+async def test_attended_transfer_with_replaces_goes_to_the_consult_call_it_names(
+    center: CenterServer, tmp_path: Path, names_consult_call: bool
+) -> None:
+    events = record_events(center)
+    phone = ConsultingPhone(
+        "2001", "2002", center.endpoint.port, replace_customer_call=not names_consult_call
+    )
+    colleague = AgentPhone(talk_s=6.0)  # answers the consult call, later talks to the caller
+    await sign_in_agent(center, phone, "op01")
+    colleague_in = asyncio.create_task(sign_in_when_connected(center, colleague, "op02"))
+    try:
+        await asyncio.gather(call_in(center, tmp_path), colleague_in)
+        await asyncio.wait_for(phone.done.wait(), 10)
+        await asyncio.sleep(0.3)
+    finally:
+        await phone.close()
+        await colleague.close()
+    (customer_call,) = phone.answered
+    (consult,) = phone.consults
+    transferred = [e for e in events if isinstance(e, rev.ContactTransferred)]
+    if names_consult_call:
+        assert phone.statuses == [100, 200]
+        assert [e.to_agent for e in transferred] == ["op02"]
+        # the center hung up both of the first agent's dialogs
+        assert customer_call.end_reason == "remote_bye"
+        assert consult.end_reason == "remote_bye"
+        # the colleague's phone rang once (the consult call) and then talked to the caller
+        assert len(colleague.answered) == 1
+        connected = [e.agent_id for e in events if isinstance(e, rev.ContactConnected)]
+        assert connected == ["op01", "op02"]
+    else:  # the Replaces names the customer's own call: no consult call, 481, no transfer
+        assert phone.statuses == [100, 481]
+        assert transferred == []
+        assert customer_call.end_reason == "local_bye"
+    assert center.gateway.calls == {}
+    assert center.gateway.control.consults == {}

@@ -8,6 +8,12 @@ the contact to an agent (``ContactOffered``), the agent's registered phone is ru
 answers, ``AcceptOffer`` is submitted and the caller and agent legs are bridged and recorded
 (caller left, agent right). Hang-ups become ``EndContact`` / ``AbandonContact``.
 
+A flow whose first step only speaks and hangs up (a closure or "number changed" message) is
+played as early media: 183 Session Progress with our SDP, the prompt, then 480 Temporarily
+Unavailable — the call is never answered, so the caller is not charged for it. Agents' phones
+can move their side of a call to another device with an INVITE carrying Replaces, and complete
+attended transfers with REFER ``?Replaces=`` (see ``voice_transfer``).
+
 ::
 
     gateway = VoiceGateway(runtime, endpoint, flows, prompts, recordings_dir)
@@ -157,7 +163,7 @@ class VoiceGateway:
         self._numbers = {
             number: tenant for tenant in runtime.config.tenants for number in tenant.numbers
         }
-        self.stats = {"calls": 0, "rejected": 0, "bridged": 0}
+        self.stats = {"calls": 0, "rejected": 0, "bridged": 0, "early_media": 0}
         self.control = AgentCallControl(self)
         """Hold and transfers from agents' phones (``voice_transfer``)."""
 
@@ -229,7 +235,6 @@ class VoiceGateway:
         if call.state is not CallState.RINGING:  # cancelled meanwhile
             leg.close()
             return
-        call.answer(body)
         now = self.runtime.clock.now()
         contact = Contact(
             id=f"{self._prefix}-{next(self._ids)}",
@@ -251,7 +256,14 @@ class VoiceGateway:
         call.on_dtmf = lambda digit: self._on_digit(voice, digit)
         call.on_ended = lambda reason: self._on_caller_gone(voice, reason)
         assert voice.session is not None
-        self._perform(voice, voice.session.start(contact, now))
+        commands = voice.session.start(contact, now)
+        if announcement_only(commands):
+            # early media: 183 with our SDP, the prompt, then 480 — never answered, not billed
+            call.progress(body)
+            self.stats["early_media"] += 1
+        else:
+            call.answer(body)
+        self._perform(voice, commands)
 
     def adopt(self, contact: Contact, call: Call, leg: RtpEndpoint) -> None:
         """Carry an answered outbound call (the callee's leg) like an inbound one: routing's
@@ -738,6 +750,14 @@ class VoiceGateway:
         except RoutingError as err:
             log.warning("routing refused %s: %s", type(command).__name__, err)
             return None
+
+
+def announcement_only(commands: list[fc.FlowCommand]) -> bool:
+    """The flow's first step only speaks and hangs up (a closure or a number-changed message):
+    played as early media, the call is never answered."""
+    if len(commands) < 2 or not isinstance(commands[-1], fc.Hangup):
+        return False
+    return all(isinstance(c, fc.Say | fc.Play) for c in commands[:-1])
 
 
 def _clear_playback(leg: RtpEndpoint) -> None:
