@@ -177,7 +177,12 @@ class FlowCallers:
         if caller is None:
             return
         session, kind, keys = caller.session, caller.kind, caller.keys
-        in_queue = caller.queued and session.phase is FlowPhase.QUEUED
+        # queue-time treatment speaking (not a fallback that re-enters an enqueue node)
+        in_queue = (
+            caller.queued
+            and session.phase is FlowPhase.QUEUED
+            and not any(isinstance(c, fc.Enqueue) for c in commands)
+        )
         handed_over = False
         announced = False
         for command in commands:
