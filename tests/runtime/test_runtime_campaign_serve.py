@@ -259,6 +259,12 @@ async def test_campaign_started_through_the_api_is_dialled_by_the_running_server
         assert (await sv.post("/api/v1/campaigns/renewal/start")).status_code == 200
         result = await asyncio.wait_for(callee, 50)  # dialled within the next second
         assert result.returncode == 0, result.output
+        agent = await signed_in(server, "op01")  # the server paces it: no hand dialling
+        preview = (await agent.get("/api/v1/campaigns/renewal/preview")).json()
+        assert preview == {"record": None, "callback_id": None, "reason": "paced_by_server"}
+        by_hand = await agent.post("/api/v1/campaigns/renewal/records/r2/dial")
+        assert by_hand.json()["error_id"] == "campaign-paced"
+        await agent.aclose()
         paused = await sv.post("/api/v1/campaigns/renewal/pause")
         assert paused.status_code == 200
         (gateway, _task) = server.outbound[0]

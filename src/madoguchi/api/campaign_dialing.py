@@ -43,7 +43,13 @@ from madoguchi.api.campaign_models import (
 )
 from madoguchi.api.context import Ctx, Db, Principal, RowId
 from madoguchi.api.errors import COMMON_RESPONSES, Conflict, Forbidden, InvalidField, NotFound
-from madoguchi.core.dialer import CampaignStatus, Dialer, DialOutcome, ProgressivePacer
+from madoguchi.core.dialer import (
+    CampaignStatus,
+    Dialer,
+    DialingMode,
+    DialOutcome,
+    ProgressivePacer,
+)
 from madoguchi.core.dialer import events as ev
 from madoguchi.core.events import Event
 from madoguchi.store.campaigns import (
@@ -135,6 +141,15 @@ def _dialer(
     return dialer
 
 
+def _paced_by_server(ctx: Ctx, campaign: CampaignRow) -> bool:
+    """Whether the tenant's outbound gateway paces this campaign itself (progressive or
+    predictive): then agents do not pick its records by hand (no double dials)."""
+    return _gateway(ctx, campaign.tenant) is not None and campaign.mode in (
+        DialingMode.PROGRESSIVE.value,
+        DialingMode.PREDICTIVE.value,
+    )
+
+
 def _gateway(ctx: Ctx, tenant: str) -> Any:
     """The running outbound gateway of ``tenant`` (None: no trunk, the agent reports)."""
     return (ctx.extras.get("outbound") or {}).get(tenant)
@@ -151,6 +166,8 @@ def preview_next(key: KeyPath, caller: Caller, ctx: Ctx, db: Db) -> PreviewOut:
     row = campaign_of(db, caller, key)
     if row.status != CampaignStatus.RUNNING.value:
         return PreviewOut(record=None, reason="not_running")
+    if _paced_by_server(ctx, row):
+        return PreviewOut(record=None, reason="paced_by_server")
     now = _now(ctx)
     callback = db.scalar(
         select(CallbackRow)
@@ -233,6 +250,11 @@ def dial_record(key: KeyPath, record: KeyPath, caller: Caller, ctx: Ctx, db: Db)
     campaign = campaign_of(db, caller, key)
     if campaign.status != CampaignStatus.RUNNING.value:
         raise Conflict("the campaign is not running", error_id="campaign-not-running")
+    if _paced_by_server(ctx, campaign):
+        raise Conflict(
+            f"campaign {campaign.key} is dialled by the server ({campaign.mode})",
+            error_id="campaign-paced",
+        )
     row = _record(db, campaign, record)
     gateway = _gateway(ctx, caller.tenant)
     if gateway is not None:

@@ -218,7 +218,8 @@ class PreviewOut(BaseModel):
     callback_id: int | None = None
     """Set when the record is a callback due now."""
     reason: str | None = None
-    """nothing_due, outside_window, not_running."""
+    """nothing_due, outside_window, not_running, paced_by_server (the server dials a
+    progressive or predictive campaign itself)."""
 
 
 class DialOut(BaseModel):

@@ -583,6 +583,11 @@ def open_records(db: Session, campaign: CampaignRow, after: int = 0) -> list[Lis
     )
 
 
+#: How long a placed dial keeps its record from being dialled again until a result, a retry
+#: or a disposition says otherwise.
+DIAL_HOLD_S = 3600.0
+
+
 def store_dialer_events(
     db: Session, campaign: CampaignRow, events: Iterable[Event], attempts: dict[str, int]
 ) -> list[DialAttemptRow]:
@@ -609,7 +614,9 @@ def store_dialer_events(
             row = record(item.record_id)
             if row is not None:
                 row.attempts = item.attempt
-                row.next_attempt_at = None
+                # held while it rings and, answered, until its disposition (a restarted
+                # server must not call the person again at once)
+                row.next_attempt_at = stamp(item.at + DIAL_HOLD_S)
             attempt = DialAttemptRow(
                 tenant=campaign.tenant,
                 campaign_id=campaign.id,
