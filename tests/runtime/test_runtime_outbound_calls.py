@@ -425,3 +425,29 @@ async def test_disposition_stored_by_the_api_reaches_the_running_dialer(tmp_path
         assert (again.number, again.attempt) == ("+81312345671", 2)
     finally:
         await runtime.stop(drain_timeout=0.0)
+
+
+async def test_dial_outside_the_calling_window_is_refused_logged_and_kept_for_later(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    sessions = outbound_tables(tmp_path)
+    with sessions() as db:  # Tuesday 10:00 in Tokyo; this campaign calls 18:00–20:00 only
+        row = stored_campaign(db, ["+81312345671"], window_start="18:00", window_end="20:00")
+        row.status = "running"
+        db.commit()
+    runtime = await quiet_runtime()
+    try:
+        gateway = no_telephony(runtime, tenant="midori", sessions=sessions)
+        await runtime.submit(rc.AgentLogin("op04", available=True))
+        gateway.sync()
+        await blend(gateway)
+        with caplog.at_level("INFO", logger="madoguchi.outbound"):
+            gateway._pace(gateway.campaigns["renewal"])
+        assert "refused: outside_window" in caplog.text
+        with sessions() as db:
+            (block,) = db.scalars(select(DialAttemptRow)).all()
+            assert block.blocked_reason == "outside_window"
+            record = db.scalars(select(ListRecordRow)).one()
+            assert (record.closed, record.attempts) == (None, 0)  # called when the window opens
+    finally:
+        await runtime.stop(drain_timeout=0.0)
