@@ -10,6 +10,7 @@ import yaml
 from api_support import START, SignIn
 from fastapi import FastAPI
 
+from madoguchi.core.events import Event
 from madoguchi.core.model import AgentState, Channel, Contact, Direction
 from madoguchi.core.routing import commands as rc
 from madoguchi.core.routing import events as ev
@@ -38,7 +39,7 @@ async def ready(runtime: CenterRuntime, agent_id: str) -> None:
     await runtime.submit(rc.SetAgentState(agent_id, AgentState.AVAILABLE))
 
 
-def offered_to(published: list[tuple[int, ev.Event]], contact_id: str) -> list[str]:
+def offered_to(published: list[tuple[int, Event]], contact_id: str) -> list[str]:
     return [
         e.agent_id
         for _, e in published
@@ -64,8 +65,8 @@ async def test_an_admin_skills_edit_routes_the_next_contact_with_no_restart(
 
     nxt = await runtime.submit(rc.EnqueueContact(caller("t-2"), "tech"))
     assert offered_to(nxt, "t-2") == ["op01"]
-    logged = [e for e in runtime.store.read() if isinstance(e.event, ev.AgentSkillsChanged)]
-    assert [(e.event.agent_id, e.event.skills) for e in logged] == [("op01", (("tech", 6),))]
+    logged = [e.event for e in runtime.store.read() if isinstance(e.event, ev.AgentSkillsChanged)]
+    assert [(e.agent_id, e.skills) for e in logged] == [("op01", (("tech", 6),))]
 
 
 async def test_an_agents_section_edit_sends_set_agent_skills_for_each_changed_agent(

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from madoguchi.api.context import ApiContext
 from madoguchi.core.config import local_datetime
 from madoguchi.core.metrics import IntervalStats, MetricsBoard, Tally
+from madoguchi.core.metrics.board import RECENT_S
 
 
 class ServiceLevelTargetOut(BaseModel):
@@ -91,7 +92,7 @@ def build_wallboard(ctx: ApiContext, tenant: str) -> Wallboard:
     now: float = runtime.clock.now()
     snapshot = runtime.snapshot()
     day_start = _local_day_start(now, config.timezone)
-    interval = board.interval_start(now, 15)
+    recent_start = now - RECENT_S
     limit = ctx.settings.long_wait_alert_s
     figures: list[QueueFigures] = []
     day_parts: list[IntervalStats] = []
@@ -101,7 +102,7 @@ def build_wallboard(ctx: ApiContext, tenant: str) -> Wallboard:
         if queue.tenant != tenant:
             continue
         today = board.interval(queue.id, _minutes_since(day_start, now), day_start)
-        recent = board.interval(queue.id, 15, interval)
+        recent = board.recent(queue.id, now)  # rolling: the last 15 minutes up to now
         live = board.queue_now(queue.id, now)
         day_parts.append(today)
         recent_parts.append(recent)
@@ -147,7 +148,7 @@ def build_wallboard(ctx: ApiContext, tenant: str) -> Wallboard:
         "total",
         {"ja": "合計", "en": "Total"},
         _sum(day_parts, day_start),
-        _sum(recent_parts, interval),
+        _sum(recent_parts, recent_start),
         waiting,
         longest,
         by_state,

@@ -1,14 +1,23 @@
 """Real-time metrics folded incrementally from the event log.
 
 ``board.apply(event)`` for every event, in log order; then ask for a queue's interval figures
-(15, 30 or 60 minutes by default, aligned in the center's time zone), its all-time totals, what
-is happening now (contacts waiting, longest wait, agents by state) or an agent's figures. Events
-from other areas are ignored. Nothing here reads a clock: "now" is a parameter.
+(15, 30 or 60 minutes by default, aligned in the center's time zone), its figures over the
+**rolling** last 15 minutes (:meth:`MetricsBoard.recent`, the wallboard's "last 15 minutes"),
+its all-time totals, what is happening now (contacts waiting, longest wait, agents by state) or
+an agent's figures. Events from other areas are ignored. Nothing here reads a clock: "now" is a
+parameter.
+
+The rolling window is folded incrementally: each event's counts are kept (time-stamped) in the
+queue's window and added to a running sum once; a query first drops what has slid out of the
+window (subtracting it), so a refresh costs the events that entered or left the window since
+the last one, never a rescan of the day. Agents' time in state for the window comes from the
+state segments of the window only. Queries must not go back in time (``now`` never decreases).
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +31,41 @@ from madoguchi.core.model import AgentState
 from madoguchi.core.routing import events as ev
 
 _BUSY = frozenset({AgentState.RESERVED, AgentState.ON_CONTACT, AgentState.AFTER_CONTACT_WORK})
+#: The wallboard's rolling window ("last 15 minutes").
+RECENT_S = 15 * 60.0
+
+
+class RollingTally:
+    """Counts of the events in the last ``span_s`` seconds, kept current incrementally."""
+
+    __slots__ = ("_entries", "_fresh", "_sum", "span_s")
+
+    def __init__(self, span_s: float) -> None:
+        self.span_s = span_s
+        self._entries: deque[tuple[float, Tally]] = deque()
+        self._fresh: list[Tally] = []
+        """Deltas not yet in the sum (their handler may still be filling them in)."""
+        self._sum = Tally()
+
+    def delta(self, at: float) -> Tally:
+        """A new, empty delta for an event at ``at``: the caller fills it in."""
+        delta = Tally()
+        self._entries.append((at, delta))
+        self._fresh.append(delta)
+        return delta
+
+    def at(self, now: float) -> Tally:
+        """The sum over ``(now - span_s, now]`` (the returned tally must not be changed)."""
+        for delta in self._fresh:
+            self._sum.add(delta)
+        self._fresh.clear()
+        entries = self._entries
+        horizon = now - self.span_s
+        while entries and entries[0][0] <= horizon:
+            self._sum.subtract(entries.popleft()[1])
+        if not entries:
+            self._sum = Tally()  # exactly zero again (no float residue)
+        return self._sum
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +137,9 @@ class MetricsBoard:
         self._agent_time: dict[str, dict[float, dict[AgentState, float]]] = {}
         self._agent_total_time: dict[str, dict[AgentState, float]] = {}
         self._agent_work: dict[str, Tally] = {}
+        self._recent: dict[str, RollingTally] = {}
+        self._agent_segments: dict[str, deque[tuple[float, float, AgentState]]] = {}
+        """Each agent's closed state segments (since, until, state) of the rolling window."""
         self._handlers: dict[type[Event], Callable[[Any], None]] = {
             ev.ContactQueued: self._queued,
             ev.ContactConnected: self._connected,
@@ -103,6 +150,7 @@ class MetricsBoard:
             ev.ContactTransferred: self._transferred,
             ev.ContactWrappedUp: self._wrapped_up,
             ev.AgentStateChanged: self._agent_changed,
+            ev.AgentSkillsChanged: self._skills_changed,
         }
 
     # ----------------------------------------------------------------- folding
@@ -128,7 +176,9 @@ class MetricsBoard:
             offset = self._offsets[hour] = delta.total_seconds() if delta is not None else 0.0
         return math.floor((at + offset) / size) * size - offset
 
-    def _tally(self, queue_id: str, at: float) -> tuple[Tally, Tally]:
+    def _tally(self, queue_id: str, at: float) -> tuple[Tally, Tally, Tally]:
+        """The tallies an event of ``queue_id`` at ``at`` counts in: its bucket, the queue's
+        totals, and its delta in the queue's rolling window."""
         buckets = self._tallies.setdefault(queue_id, {})
         start = self.bucket_start(at)
         tally = buckets.get(start)
@@ -137,7 +187,10 @@ class MetricsBoard:
         total = self._totals.get(queue_id)
         if total is None:
             total = self._totals[queue_id] = Tally()
-        return tally, total
+        window = self._recent.get(queue_id)
+        if window is None:
+            window = self._recent[queue_id] = RollingTally(RECENT_S)
+        return tally, total, window.delta(at)
 
     def _stop_waiting(self, contact_id: str) -> None:
         queue_id = self._where.pop(contact_id, None)
@@ -214,10 +267,26 @@ class MetricsBoard:
         if e.contact_id in self._direct and not any(k[0] == e.contact_id for k in self._parts):
             self._direct.discard(e.contact_id)
 
+    def _skills_changed(self, e: ev.AgentSkillsChanged) -> None:
+        """An agent moved between skills: they now count among other queues' agents."""
+        levels = dict(e.skills)
+        for queue in self.config.queues:
+            members = self._queue_agents.get(queue.id, ())
+            serves = all(levels.get(r.skill, 0) >= r.min_proficiency for r in queue.skills)
+            if serves and e.agent_id not in members:
+                self._queue_agents[queue.id] = (*members, e.agent_id)
+            elif not serves and e.agent_id in members:
+                self._queue_agents[queue.id] = tuple(a for a in members if a != e.agent_id)
+
     def _agent_changed(self, e: ev.AgentStateChanged) -> None:
         previous = self._agent_state.get(e.agent_id)
         if previous is not None:
             self._add_state_time(e.agent_id, previous[0], previous[1], e.at)
+            if e.at > previous[1]:
+                segments = self._agent_segments.setdefault(e.agent_id, deque())
+                segments.append((previous[1], e.at, previous[0]))
+                while segments and segments[0][1] <= e.at - RECENT_S:
+                    segments.popleft()
         self._agent_state[e.agent_id] = (AgentState(e.state), e.at)
 
     def _add_state_time(self, agent_id: str, state: AgentState, since: float, until: float) -> None:
@@ -258,6 +327,29 @@ class MetricsBoard:
                 if overlap > 0:
                     _add_agent_time(tally, {current[0]: overlap})
         return tally.freeze(queue_id, start, minutes)
+
+    def recent(self, queue_id: str, now: float) -> IntervalStats:
+        """A queue's figures over the rolling last 15 minutes ``(now - 15 min, now]``.
+
+        Counts are those of events in the window (an answer 14 minutes ago counts, one 16
+        minutes ago does not); the queue's agents' time in state is their time inside the
+        window, the current state counted up to ``now``. ``start`` is ``now - 15 min``."""
+        start = now - RECENT_S
+        tally = Tally()
+        window = self._recent.get(queue_id)
+        if window is not None:
+            tally.add(window.at(now))
+        for agent_id in self._queue_agents.get(queue_id, ()):
+            for since, until, state in self._agent_segments.get(agent_id, ()):
+                overlap = min(until, now) - max(since, start)
+                if overlap > 0:
+                    _add_agent_time(tally, {state: overlap})
+            current = self._agent_state.get(agent_id)
+            if current is not None:
+                overlap = now - max(current[1], start)
+                if overlap > 0:
+                    _add_agent_time(tally, {current[0]: overlap})
+        return tally.freeze(queue_id, start, int(RECENT_S // 60))
 
     def intervals(self, queue_id: str, minutes: int) -> list[IntervalStats]:
         """Every ``minutes`` interval of a queue that has any count, in time order."""

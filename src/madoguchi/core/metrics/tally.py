@@ -60,6 +60,11 @@ class Tally:
         for name in Tally.__slots__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
+    def subtract(self, other: Tally) -> None:
+        """Take another tally's counts (added earlier) out of this one."""
+        for name in Tally.__slots__:
+            setattr(self, name, getattr(self, name) - getattr(other, name))
+
     def freeze(self, queue_id: str, start: float, minutes: int) -> IntervalStats:
         """The frozen view."""
         return IntervalStats(
