@@ -155,3 +155,56 @@ def test_variables_may_carry_defaults(flow_text: Callable[..., str]) -> None:
 def test_sample_flows_load(name: str) -> None:
     flow = load_sample_flow(name)
     assert flow.start in flow.nodes
+
+
+def test_numbers_out_of_range_or_not_finite_are_refused(flow_text: Callable[..., str]) -> None:
+    text = flow_text(
+        """
+        a:
+          type: menu
+          prompt: {ja: x, en: x}
+          options: [{key: 1, next: b}]
+          timeout: .nan
+          attempts: 0
+          fallback: b
+        b:
+          type: collect
+          prompt: {ja: x, en: x}
+          into: n
+          max_length: 0
+          timeout: -2
+          attempts: 1:30
+          next: a
+          fallback: a
+        c:
+          type: http
+          url: https://x.example/
+          timeout: .inf
+          retries: -1
+          next: a
+          error: a
+        """
+    )
+    found = problems_of(text)
+    assert found == [
+        "bad.yaml:11: node 'a': field 'timeout' must be a finite number, not '.nan'"
+        " — write timeout: <a finite number>",
+        "bad.yaml:12: node 'a': field 'attempts' must be at least 1, not 0"
+        " — write attempts: <a number at least 1>",
+        "bad.yaml:18: node 'b': field 'max_length' must be at least 1, not 0"
+        " — write max_length: <a number at least 1>",
+        "bad.yaml:19: node 'b': field 'timeout' must be at least 0, not -2"
+        " — write timeout: <a number at least 0>",
+        "bad.yaml:20: node 'b': field 'attempts' must be an integer, not '1:30'"
+        " — write attempts: <an integer>",
+        "bad.yaml:26: node 'c': field 'timeout' must be a finite number, not '.inf'"
+        " — write timeout: <a finite number>",
+        "bad.yaml:27: node 'c': field 'retries' must be at least 0, not -1"
+        " — write retries: <a number at least 0>",
+    ]
+
+
+def test_a_version_below_one_is_refused() -> None:
+    text = "flow: t\nversion: 0\nstart: a\nnodes:\n  a: {type: disconnect}\n"
+    (problem,) = problems_of(text)
+    assert problem.startswith("bad.yaml:2: flow: field 'version' must be at least 1, not 0")

@@ -231,3 +231,18 @@ def test_an_unreachable_region_is_reported_once_on_its_entry(flow_text: Text) ->
         "f.yaml:10: node 'lone' is unreachable from start 'a' — link it from another node or "
         "delete it",
     ]
+
+
+def test_collect_whose_lengths_accept_nothing(flow_text: Text) -> None:
+    text = flow_text(
+        """
+        a: {type: collect, prompt: {ja: 番号, en: No}, into: n, min_length: 8, max_length: 4,
+            next: z, fallback: z}
+        z: {type: disconnect}
+        """
+    )
+    (found,) = findings(text)
+    assert found == (
+        "f.yaml:7: node 'a': min_length 8 is above max_length 4, so no answer is ever accepted"
+        " — lower min_length or raise max_length"
+    )

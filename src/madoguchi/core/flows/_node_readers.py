@@ -64,8 +64,8 @@ def _prompt(r: MapReader, key: str, required: bool = False) -> m.Prompt | None:
 
 def _retries(r: MapReader) -> m.Retries:
     return m.Retries(
-        timeout_s=r.number("timeout", 5.0) or 5.0,
-        max_attempts=r.integer("attempts", 3) or 3,
+        timeout_s=r.number("timeout", 5.0, minimum=0) or 5.0,
+        max_attempts=r.integer("attempts", 3, minimum=1) or 3,
         no_input=_prompt(r, "no_input"),
         invalid=_prompt(r, "invalid"),
     )
@@ -91,7 +91,7 @@ def _skills(r: MapReader) -> tuple[tuple[str, int], ...]:
         return ()
     found = []
     for name, _, _ in sub.pairs():
-        found.append((name, sub.integer(name, 1) or 1))
+        found.append((name, sub.integer(name, 1, minimum=1, maximum=10) or 1))
     return tuple(found)
 
 
@@ -143,8 +143,8 @@ def _collect(node_id: str, r: MapReader) -> m.Node:
         prompt=_prompt(r, "prompt", required=True) or m.Prompt(),
         into=r.string("into", required=True) or "",
         mode=m.InputMode(_enum(r, "mode", m.InputMode, "digits")),
-        min_length=r.integer("min_length", 1) or 1,
-        max_length=r.integer("max_length", 32) or 32,
+        min_length=r.integer("min_length", 1, minimum=0) or 1,
+        max_length=r.integer("max_length", 32, minimum=1) or 32,
         pattern=r.string("pattern"),
         format=m.InputFormat(_enum(r, "format", m.InputFormat, "any")),
         retries=_retries(r),
@@ -160,7 +160,7 @@ def _identify(node_id: str, r: MapReader) -> m.Node:
         line=r.line,
         by=r.string("by", "caller") or "caller",
         fields=r.strings("fields"),
-        timeout_s=r.number("timeout", 5.0) or 5.0,
+        timeout_s=r.number("timeout", 5.0, minimum=0) or 5.0,
         found=_target(r, "found"),
         not_found=_target(r, "not_found"),
     )
@@ -231,7 +231,7 @@ def _condition(r: MapReader, node: yaml.Node) -> m.Condition | None:
         return m.Condition(
             kind=kind,
             queue=sub.string("queue", required=True) or "",
-            number=sub.number(measure, 0.0) or 0.0,
+            number=sub.number(measure, 0.0, minimum=0) or 0.0,
             line=line,
         )
     if kind == "not":
@@ -270,9 +270,9 @@ def _enqueue(node_id: str, r: MapReader) -> m.Node:
         t.reject_unknown(_TREATMENT_KEYS)
         treatment = m.QueueTreatment(
             music=t.string("music"),
-            announce_every_s=t.number("announce_every"),
-            callback_after_s=t.number("callback_after"),
-            callback_if_ewt_above_s=t.number("callback_if_wait_above"),
+            announce_every_s=t.number("announce_every", minimum=0),
+            callback_after_s=t.number("callback_after", minimum=0),
+            callback_if_ewt_above_s=t.number("callback_if_wait_above", minimum=0),
             offer_message=t.boolean("offer_message", False),
             callback=t.string("callback") or "",
             message=t.string("message") or "",
@@ -306,7 +306,7 @@ def _voicemail(node_id: str, r: MapReader) -> m.Node:
         id=node_id,
         line=r.line,
         prompt=_prompt(r, "prompt", required=True) or m.Prompt(),
-        max_seconds=r.number("max_seconds", 120.0) or 120.0,
+        max_seconds=r.number("max_seconds", 120.0, minimum=0) or 120.0,
         confirmation=_prompt(r, "confirmation"),
     )
 
@@ -344,8 +344,8 @@ def _http(node_id: str, r: MapReader) -> m.Node:
         url=r.string("url", required=True) or "",
         method=method,
         body=r.string("body"),
-        timeout_s=r.number("timeout", 3.0) or 3.0,
-        retries=r.integer("retries", 1) or 0,
+        timeout_s=r.number("timeout", 3.0, minimum=0) or 3.0,
+        retries=r.integer("retries", 1, minimum=0) or 0,
         map=tuple(mapping),
         next=_target(r, "next"),
         error=_target(r, "error"),

@@ -7,6 +7,7 @@ so that one pass reports every problem in a file.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -106,25 +107,76 @@ class MapReader:
             return default
         return str(node.value)
 
-    def integer(self, key: str, default: int | None = None) -> int | None:
-        """An integer."""
+    def integer(
+        self,
+        key: str,
+        default: int | None = None,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int | None:
+        """An integer (within ``minimum`` … ``maximum`` when given)."""
         node = self.raw(key)
         if node is None:
             return default
         if not isinstance(node, yaml.ScalarNode) or node.tag != _INT:
             self._wrong(key, node, "an integer")
             return default
-        return int(str(node.value).replace("_", ""), 0)
+        try:
+            value = int(str(node.value).replace("_", ""), 0)
+        except ValueError:  # YAML 1.1 forms Python does not read (sexagesimal 1:30…)
+            self._unreadable(key, node, "an integer")
+            return default
+        return value if self._within(key, node, value, minimum, maximum) else default
 
-    def number(self, key: str, default: float | None = None) -> float | None:
-        """A number (integer or decimal)."""
+    def number(
+        self, key: str, default: float | None = None, minimum: float | None = None
+    ) -> float | None:
+        """A finite number (integer or decimal), at least ``minimum`` when given."""
         node = self.raw(key)
         if node is None:
             return default
         if not isinstance(node, yaml.ScalarNode) or node.tag not in (_INT, _FLOAT):
             self._wrong(key, node, "a number")
             return default
-        return float(str(node.value).replace("_", ""))
+        try:
+            value = float(str(node.value).replace("_", ""))
+        except ValueError:  # .nan, .inf and YAML 1.1 forms Python does not read
+            value = math.nan
+        if not math.isfinite(value):
+            self._unreadable(key, node, "a finite number")
+            return default
+        return value if self._within(key, node, value, minimum, None) else default
+
+    def _unreadable(self, key: str, node: yaml.Node, expected: str) -> None:
+        self.problem(
+            line_of(node),
+            f"{self.what}: field {key!r} must be {expected}, not {str(node.value)!r}",
+            f"write {key}: <{expected}>",
+        )
+
+    def _within(
+        self,
+        key: str,
+        node: yaml.Node,
+        value: float,
+        minimum: float | None,
+        maximum: float | None,
+    ) -> bool:
+        if (minimum is None or value >= minimum) and (maximum is None or value <= maximum):
+            return True
+        bounds = f"at least {minimum:g}" if minimum is not None else ""
+        if maximum is not None:
+            bounds = (
+                f"from {minimum:g} to {maximum:g}"
+                if minimum is not None
+                else f"at most {maximum:g}"
+            )
+        self.problem(
+            line_of(node),
+            f"{self.what}: field {key!r} must be {bounds}, not {value:g}",
+            f"write {key}: <a number {bounds}>",
+        )
+        return False
 
     def boolean(self, key: str, default: bool) -> bool:
         """true or false."""

@@ -80,7 +80,7 @@ def parse_flow(text: str, filename: str = "<flow>") -> m.Flow:
 def _read_flow(top: MapReader, filename: str) -> m.Flow | None:
     top.reject_unknown(_TOP)
     flow_id = top.string("flow", required=True)
-    version = top.integer("version")
+    version = top.integer("version", minimum=1)
     if version is None and not top.has("version"):
         top.problem(top.line, "flow: missing field 'version'", "add version: 1")
     name = read_text(top, "name") or LocalizedText(flow_id or "")

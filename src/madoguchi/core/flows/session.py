@@ -63,6 +63,7 @@ class FlowPhase(StrEnum):
 _W_NONE, _W_INPUT, _W_HTTP, _W_LOOKUP, _W_MESSAGE = range(5)
 """What a session waits for: nothing, an answer, an HTTP result, a lookup, a message."""
 _RUNNING, _QUEUED, _ENDED = FlowPhase.RUNNING, FlowPhase.QUEUED, FlowPhase.ENDED
+_CHANNEL_NAMES = {channel: channel.value for channel in Channel}
 
 _Enter = Callable[["FlowSession", Any, float], str]
 """A node's entry handler: (session, node, now) → the next node id, or "" to stop and wait."""
@@ -167,7 +168,7 @@ class FlowSession:
         self._lines = self._program.lines(contact.language, self._voice)
         variables = self.variables = self._program.defaults.copy()
         variables.update(contact.attributes)
-        channel = contact.channel.value
+        channel = _CHANNEL_NAMES[contact.channel]
         variables["caller"] = contact.from_address or ""
         variables["dialled"] = contact.to_address or ""
         variables["channel"] = channel

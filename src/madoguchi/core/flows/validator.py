@@ -130,6 +130,15 @@ def _check_menus(flow: m.Flow, problems: list[FlowProblem]) -> None:
                         node.line, f"node {node.id!r}: bad pattern: {err}", "a Python regex"
                     )
                 )
+        if isinstance(node, m.CollectNode) and node.min_length > node.max_length:
+            problems.append(
+                FlowProblem(
+                    node.line,
+                    f"node {node.id!r}: min_length {node.min_length} is above max_length "
+                    f"{node.max_length}, so no answer is ever accepted",
+                    "lower min_length or raise max_length",
+                )
+            )
         if not isinstance(node, m.MenuNode):
             continue
         if not node.options:
