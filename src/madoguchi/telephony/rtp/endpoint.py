@@ -13,8 +13,9 @@
     leg.report()                               # loss and jitter (RFC 3550)
     leg.close()
 
-Pacing follows the loop clock: packet k of a run goes out at ``start + k·20 ms`` (late ticks send
-what is due, so the rate holds on average); the clock runs only while audio or digits are queued,
+Pacing follows the loop clock: packet k of a run is due at ``start + k·20 ms`` and goes out on
+the next tick of one 20 ms clock shared by all the loop's legs (late ticks send what is due, so
+the rate holds on average); a leg is on that clock only while audio or digits are queued,
 and a run after a pause starts with the marker bit and a timestamp advanced by the pause.
 Symmetric RTP: the first packet received from an address other than the SDP's moves the remote
 address there (latching, for phones behind NAT).
@@ -26,6 +27,7 @@ import asyncio
 import collections
 import logging
 import random
+import weakref
 from collections.abc import Callable
 
 import numpy as np
@@ -60,6 +62,54 @@ class _RtpProtocol(asyncio.DatagramProtocol):
         log.debug("rtp socket error: %s", exc)
 
 
+class _Pacer:
+    """One 20 ms clock for every leg of a loop that has audio or digits queued.
+
+    Each leg keeps its own schedule (frame k of a run is due at ``start + k·20 ms``); the tick
+    sends, leg by leg, what is due. One timer for all legs instead of one per leg: with
+    hundreds of prompts or music on hold at once the loop handles 50 timer callbacks a second,
+    not 50 per leg. A frame waits at most one tick (a constant delay per run: no jitter).
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._legs: dict[RtpEndpoint, None] = {}  # insertion-ordered set
+        self._handle: asyncio.TimerHandle | None = None
+        self._next = 0.0
+
+    def add(self, leg: RtpEndpoint) -> None:
+        self._legs[leg] = None
+        if self._handle is None:
+            self._next = self._loop.time() + FRAME_SECONDS
+            self._handle = self._loop.call_at(self._next, self._tick)
+
+    def discard(self, leg: RtpEndpoint) -> None:
+        self._legs.pop(leg, None)
+
+    def _tick(self) -> None:
+        now = self._loop.time()
+        done = [leg for leg in self._legs if not leg._pace(now)]
+        for leg in done:
+            del self._legs[leg]
+        if not self._legs:
+            self._handle = None
+            return
+        self._next += FRAME_SECONDS
+        if self._next <= now:  # late (a busy loop): the next tick a period from now
+            self._next = now + FRAME_SECONDS
+        self._handle = self._loop.call_at(self._next, self._tick)
+
+
+_PACERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Pacer] = weakref.WeakKeyDictionary()
+
+
+def _pacer(loop: asyncio.AbstractEventLoop) -> _Pacer:
+    pacer = _PACERS.get(loop)
+    if pacer is None:
+        pacer = _PACERS[loop] = _Pacer(loop)
+    return pacer
+
+
 class RtpEndpoint:
     """One RTP leg: a UDP socket, a sender paced at 20 ms, a receiver with statistics."""
 
@@ -90,7 +140,8 @@ class RtpEndpoint:
         self._dtmf_queue: collections.deque[tuple[bytes, bool, int]] = collections.deque()
         self._transport: asyncio.DatagramTransport | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._tick: asyncio.TimerHandle | None = None
+        self._sending = False
+        """Registered with the loop's pacer (audio or digits queued)."""
         self._next_send = 0.0
         self._last_received: float | None = None
         self._started_at = 0.0
@@ -149,14 +200,16 @@ class RtpEndpoint:
 
     def _ensure_sending(self) -> None:
         """Start the 20 ms clock (it runs only while something is queued)."""
-        if self._tick is not None or self._loop is None:
+        if self._sending or self._loop is None:
             return
         now = self._loop.time()
         idle = round((now - self._paused_at) * 8000 / FRAME_SAMPLES) * FRAME_SAMPLES
         self._timestamp = (self._timestamp + idle) & 0xFFFFFFFF
         self._resume_marker = True
         self._next_send = now
-        self._on_tick()
+        if self._pace(now):  # the first frame goes out at once, the rest on the shared tick
+            self._sending = True
+            _pacer(self._loop).add(self)
 
     def set_remote(self, address: Address) -> None:
         """Where to send (the address in the peer's SDP); latching may move it later."""
@@ -230,20 +283,18 @@ class RtpEndpoint:
         self._transport.sendto(packet.to_bytes(), self.remote)
         self.packets_sent += 1
 
-    def _on_tick(self) -> None:
-        loop = self._loop
-        assert loop is not None
-        now = loop.time()
+    def _pace(self, now: float) -> bool:
+        """Send the frames due at ``now``; False once nothing is left to send."""
         if now - self._next_send > 1.0:  # the loop stalled: do not burst a backlog
             self._next_send = now
         while self._next_send <= now + 0.001 and (self._queue or self._dtmf_queue):
             self._send_frame()
             self._next_send += FRAME_SECONDS
         if self._queue or self._dtmf_queue:
-            self._tick = loop.call_at(self._next_send, self._on_tick)
-        else:
-            self._tick = None
-            self._paused_at = self._next_send
+            return True
+        self._sending = False
+        self._paused_at = self._next_send
+        return False
 
     def _send_frame(self) -> None:
         if self._dtmf_queue:
@@ -428,11 +479,12 @@ class RtpEndpoint:
         """Stop the clock and close the socket."""
         self._relay_target = None
         self._relay_recorder = None
-        for handle in (self._tick, self._watchdog):
-            if handle is not None:
-                handle.cancel()
-        self._tick = None
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         self._watchdog = None
+        if self._sending and self._loop is not None:
+            _pacer(self._loop).discard(self)
+        self._sending = False
         if self._transport is not None:
             self._transport.close()
             self._transport = None
