@@ -32,7 +32,7 @@ from madoguchi.runtime.outbound import Trunk
 from madoguchi.samples import load_sample_center
 from madoguchi.server import CenterServer, ServerOptions
 from madoguchi.settings import Settings
-from madoguchi.store.campaigns import DialAttemptRow
+from madoguchi.store.campaigns import DialAttemptRow, ListRecordRow
 
 PASSWORD = "phone-secret-3"
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -293,8 +293,17 @@ async def test_campaign_started_through_the_api_is_dialled_by_the_running_server
 async def test_preview_dial_from_the_api_goes_over_the_trunk_and_its_result_comes_back(
     tmp_path: Path,
 ) -> None:
-    ports = {"1": free_port(), "2": free_port()}
+    ports = {"1": free_port(), "2": free_port(), "3": free_port()}
+    invalid = tmp_path / "callee_invalid.xml"
+    invalid.write_text(
+        (SCENARIOS / "callee_busy.xml").read_text().replace("486 Busy Here", "404 Not Found"),
+        encoding="utf-8",
+    )  # the number does not exist
     callees = [
+        asyncio.create_task(
+            run_sipp("-sf", str(invalid), "-p", str(ports["3"]), "-m", "1", cwd=tmp_path,
+                     timeout=50)
+        ),
         asyncio.create_task(
             run_sipp("-sf", str(SCENARIOS / "callee_busy.xml"), "-p", str(ports["2"]), "-m", "1",
                      cwd=tmp_path, timeout=50)
@@ -314,7 +323,7 @@ async def test_preview_dial_from_the_api_goes_over_the_trunk_and_its_result_come
     try:
         body = {"key": "renew", "name": "更新のご案内", "mode": "preview", "rules": ALWAYS}
         assert (await sv.post("/api/v1/campaigns", json=body)).status_code == 201
-        csv = "phone,name\n03-1234-5672,話し中\n03-1234-5671,応答\n"
+        csv = "phone,name\n03-1234-5673,欠番\n03-1234-5672,話し中\n03-1234-5671,応答\n"
         upload = {"file": ("list.csv", csv.encode(), "text/csv")}
         imported = await sv.post("/api/v1/campaigns/renew/list", files=upload)
         assert imported.status_code == 200
@@ -335,6 +344,12 @@ async def test_preview_dial_from_the_api_goes_over_the_trunk_and_its_result_come
                     return attempt
             raise AssertionError("no result came back")
 
+        gone = await dial_and_wait()
+        assert (gone["number"], gone["outcome"]) == ("+81312345673", "invalid_number")
+        for _ in range(20):  # the seat is given back
+            await asyncio.sleep(0.05)
+            if server.runtime.engine.agents["op01"].state is AgentState.AVAILABLE:
+                break
         busy = await dial_and_wait()
         assert (busy["number"], busy["outcome"]) == ("+81312345672", "busy")
         for _ in range(20):  # the seat is given back
@@ -361,3 +376,7 @@ async def test_preview_dial_from_the_api_goes_over_the_trunk_and_its_result_come
     stored = {r.number: r for r in attempts(server)}
     assert stored["+81312345672"].outcome == "busy"
     assert stored["+81312345671"].connected is True
+    with server.app.state.ctx.sessions() as db:
+        records = {r.number: r for r in db.scalars(select(ListRecordRow))}
+    assert records["+81312345673"].closed == "invalid_number"  # never dialled again
+    assert records["+81312345672"].next_attempt_at is not None  # busy: retried later
