@@ -47,6 +47,7 @@ from madoguchi.core.routing._members import (
     WorkModes,
 )
 from madoguchi.core.routing._moves import _WAITING, RoutingMoves
+from madoguchi.core.routing.agent_state import TRANSITIONS as _TRANSITIONS
 from madoguchi.core.routing.agent_state import AgentTrigger, allows, next_state
 from madoguchi.core.routing.agents import LiveAgent
 from madoguchi.core.routing.errors import (
@@ -322,7 +323,10 @@ class RoutingEngine(RoutingMoves):
             self._place_arrival(queued)
         self._queued(queued)
         self._out.append(queued)
-        self._entered_queue(self.contacts[contact.id], now, (queue.id,))
+        if queue.hours is None and queue.max_size is None:
+            self._route_contact(self.contacts[contact.id], now)
+        else:
+            self._entered_queue(self.contacts[contact.id], now, (queue.id,))
 
     def _connect(self, cmd: rc.ConnectContact, now: float) -> None:
         agent = self._agent(cmd.agent_id)
@@ -368,18 +372,22 @@ class RoutingEngine(RoutingMoves):
         agent = self._agent(cmd.agent_id)
         if contact.state is not ContactStates.OFFERED or contact.offered_to != agent.id:
             raise NotOfferedToAgent(f"{contact.id!r} is not ringing at {agent.id!r}")
-        next_state(agent.id, agent.state, Triggers.ACCEPT)
-        self._emit(
-            ev.ContactConnected(
-                at=now,
-                contact_id=contact.id,
-                agent_id=agent.id,
-                queue_id=contact.queue_id,
-                wait_s=now - contact.wait_started_at,
-            )
+        if (agent.state, Triggers.ACCEPT) not in _TRANSITIONS:
+            next_state(agent.id, agent.state, Triggers.ACCEPT)  # raises InvalidTransition
+        connected = ev.ContactConnected(
+            at=now,
+            contact_id=contact.id,
+            agent_id=agent.id,
+            queue_id=contact.queue_id,
+            wait_s=now - contact.wait_started_at,
         )
+        if self._arrival is not None:
+            self._place_arrival(connected)
+        self._connected(connected)
+        self._out.append(connected)
         self._change_state(agent, Triggers.ACCEPT, now)
-        self._route_agent(agent, now)
+        if agent.ready:  # chat capacity left
+            self._route_agent(agent, now)
 
     def _reject(self, cmd: rc.RejectOffer, now: float) -> None:
         contact = self._contact(cmd.contact_id)

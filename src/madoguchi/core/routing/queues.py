@@ -153,7 +153,7 @@ class WaitingLines:
 
     def new_entry(self, rank: float, contact_id: str) -> Entry:
         """A fresh sort key: after every earlier arrival of the same rank."""
-        self.seq += 1
+        self.seq += 1  # (RoutingState._queued inlines this)
         return (-rank, self.seq, contact_id)
 
     def insert(self, contact: LiveContact, entry: Entry, aging_per_s: float) -> None:

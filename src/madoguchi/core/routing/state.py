@@ -232,7 +232,9 @@ class RoutingState:
         if e.via == QueueEntries.DIRECT:
             return
         aging = self.aging_per_s.get(e.queue_id, 0.0)
-        contact.entry = self.lines.new_entry(e.priority - aging * e.wait_started_at, e.contact_id)
+        lines = self.lines
+        lines.seq = seq = lines.seq + 1  # WaitingLines.new_entry, inlined
+        contact.entry = (aging * e.wait_started_at - e.priority, seq, e.contact_id)
         contact.state = ContactStates.QUEUED
         self._arrival = contact
         queue = self.queues[e.queue_id]

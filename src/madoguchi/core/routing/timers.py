@@ -27,32 +27,33 @@ class TimerKind(StrEnum):
 class Timers:
     """One current due time per (kind, key), earliest first."""
 
-    __slots__ = ("_current", "_heap", "_seq")
+    __slots__ = ("_by_kind", "_heap", "_seq")
 
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, TimerKind, str]] = []
-        self._current: dict[tuple[TimerKind, str], int] = {}
+        self._by_kind: dict[TimerKind, dict[str, int]] = {kind: {} for kind in TimerKind}
+        """kind → {key: token of its current timer} (no tuple keys to build on hot paths)."""
         self._seq = 0
 
     def set(self, kind: TimerKind, key: str, due: float) -> None:
         """Schedule (or move) the timer (kind, key) to ``due``."""
-        self._seq += 1
-        self._current[kind, key] = self._seq
-        heapq.heappush(self._heap, (due, self._seq, kind, key))
+        self._seq = seq = self._seq + 1
+        self._by_kind[kind][key] = seq
+        heapq.heappush(self._heap, (due, seq, kind, key))
 
     def cancel(self, kind: TimerKind, key: str) -> None:
         """Forget the timer (kind, key) if any."""
-        self._current.pop((kind, key), None)
+        self._by_kind[kind].pop(key, None)
 
     def cancel_contact(self, key: str) -> None:
         """Forget a contact's offer and max-wait timers (one call on routing's hot path)."""
-        current = self._current
-        current.pop((TimerKind.OFFER, key), None)
-        current.pop((TimerKind.MAX_WAIT, key), None)
+        by_kind = self._by_kind
+        by_kind[TimerKind.OFFER].pop(key, None)
+        by_kind[TimerKind.MAX_WAIT].pop(key, None)
 
     def due_of(self, kind: TimerKind, key: str) -> float | None:
         """When (kind, key) is due, or None (linear: for snapshots and tests)."""
-        token = self._current.get((kind, key))
+        token = self._by_kind[kind].get(key)
         if token is None:
             return None
         for due, seq, _, _ in self._heap:
@@ -63,10 +64,10 @@ class Timers:
     def next_due(self) -> float | None:
         """The earliest current due time (drops cancelled heads)."""
         heap = self._heap
-        current = self._current
+        by_kind = self._by_kind
         while heap:
             due, seq, kind, key = heap[0]
-            if current.get((kind, key)) == seq:
+            if by_kind[kind].get(key) == seq:
                 return due
             heapq.heappop(heap)
         return None
@@ -74,19 +75,20 @@ class Timers:
     def pop_due(self, now: float) -> tuple[TimerKind, str, float] | None:
         """Remove and return the earliest current timer due at or before ``now``."""
         heap = self._heap
-        current = self._current
+        by_kind = self._by_kind
         while heap and heap[0][0] <= now:
             due, seq, kind, key = heapq.heappop(heap)
-            if current.get((kind, key)) == seq:
-                del current[kind, key]
+            current = by_kind[kind]
+            if current.get(key) == seq:
+                del current[key]
                 return kind, key, due
         return None
 
     def pending(self) -> dict[tuple[str, str], float]:
         """Every current timer as {(kind, key): due} (for snapshots)."""
-        tokens = {seq: (kind, key) for (kind, key), seq in self._current.items()}
-        return {
-            (str(tokens[seq][0]), tokens[seq][1]): due
-            for due, seq, _, _ in self._heap
-            if seq in tokens and self._current.get(tokens[seq]) == seq
-        }
+        found: dict[tuple[str, str], float] = {}
+        by_kind = self._by_kind
+        for due, seq, kind, key in self._heap:
+            if by_kind[kind].get(key) == seq:
+                found[str(kind), key] = due
+        return found
