@@ -940,39 +940,6 @@ class OutboundGateway:
             task.cancel()
 
 
-def start_campaigns(
-    runtime: CenterRuntime,
-    endpoint: SipEndpoint,
-    voice: VoiceGateway,
-    specs: list[CampaignSpec],
-) -> list[tuple[OutboundGateway, asyncio.Task[None]]]:
-    """One gateway per tenant with campaigns, over that tenant's trunk, already pacing, with
-    the campaigns held in memory only (no database: tests and embedded use)."""
-    gateways: list[tuple[OutboundGateway, asyncio.Task[None]]] = []
-    for tenant in runtime.config.tenants:
-        mine = [s for s in specs if s.campaign.tenant == tenant.id]
-        if not mine:
-            continue
-        gateway = OutboundGateway(
-            runtime, endpoint, voice, Trunk.from_config(tenant), tenant=tenant.id
-        )
-        dnc = DoNotCallRegistry()  # tenant-wide: a refusal holds for every campaign (Art. 17)
-        for number in {n for spec in mine for n in spec.do_not_call}:
-            dnc.add(DncEntry(number, tenant.id, reason="campaign file"))
-        for spec in mine:
-            campaign = spec.campaign
-            pacer = (
-                PredictivePacer(campaign.target_abandon, campaign.connect_rule_s)
-                if campaign.mode is DialingMode.PREDICTIVE
-                else ProgressivePacer()
-            )
-            dialer = Dialer(campaign, pacer, dnc, records=spec.records)
-            gateway.add_campaign(CampaignRun(dialer, spec.agents, spec.recorded_message))
-        task = asyncio.get_running_loop().create_task(gateway.run())
-        gateways.append((gateway, task))
-    return gateways
-
-
 def start_gateways(
     runtime: CenterRuntime,
     endpoint: SipEndpoint,
