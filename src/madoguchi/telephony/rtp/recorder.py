@@ -70,7 +70,28 @@ class StereoRecorder:
 
     def add_g711(self, channel: int, payload: bytes, payload_type: int, at: float) -> None:
         """Add a G.711 frame as received (decoded when its second is written)."""
-        self._place(channel, payload, payload_type, len(payload), at)
+        # the per-packet path of a bridge: _place inlined (one Python frame less per packet)
+        if self._closed:
+            return
+        samples = len(payload)
+        wanted = round((at - self.started_at) * RATE)
+        end = self._ends[channel]
+        position = end if wanted - end <= _GAP_SAMPLES else wanted
+        if position + samples > self._max_samples:
+            return
+        runs = self._runs[channel]
+        if runs:
+            run = runs[-1]
+            if run.end == position and run.kind == payload_type:
+                run.parts.append(payload)
+                run.end = position + samples
+            else:
+                runs.append(_Run(position, payload_type, payload, position + samples))
+        else:
+            runs.append(_Run(position, payload_type, payload, position + samples))
+        self._ends[channel] = position + samples
+        if at - self._last_flush >= FLUSH_SECONDS:
+            self.flush(at)
 
     def _place(self, channel: int, data: bytes, kind: int, samples: int, at: float) -> None:
         # per packet: a position, and one append to the channel's current run
