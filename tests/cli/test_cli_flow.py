@@ -154,6 +154,39 @@ def test_report_over_an_event_log(tmp_path: Path) -> None:
     assert figures["survey"] == {"answers": 1, "mean_rating": 5.0}
 
 
+ENTERED = '{"type": "FlowEntered", "v": 1, "at": 1, "contact_id": "c", "flow_id": "f", '
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (b"[" * 100_000, "2: not a JSON record"),
+        (b"\xff\xfe{}", "2: not UTF-8 text"),
+        (
+            (ENTERED + '"flow_version": 1, "channel": ["voice"]}').encode(),
+            "2: bad FlowEntered record: field 'channel' is ['voice']",
+        ),
+        (
+            (ENTERED + '"flow_version": true, "channel": "voice"}').encode(),
+            "2: bad FlowEntered record: field 'flow_version' is True",
+        ),
+        (
+            (
+                ENTERED.replace('"at": 1', '"at": NaN') + '"flow_version": 1, "channel": "v"}'
+            ).encode(),
+            "2: bad FlowEntered record: field 'at' is nan",
+        ),
+    ],
+)
+def test_report_refuses_garbage_lines_by_number(tmp_path: Path, line: bytes, message: str) -> None:
+    log = tmp_path / "events.jsonl"
+    good = (ENTERED + '"flow_version": 1, "channel": "voice"}').encode()
+    log.write_bytes(good + b"\n" + line + b"\n")
+    result = runner.invoke(app, ["flow", "report", "--log", str(log)])
+    assert result.exit_code == 1
+    assert f"{log}:{message}" in result.output
+
+
 def test_report_names_the_bad_line(tmp_path: Path) -> None:
     log = tmp_path / "events.jsonl"
     log.write_text('{"type": "FlowEntered", "v": 1}\nnot json\n')

@@ -303,16 +303,21 @@ def _read_log(log: Path, analytics: Any) -> None:
     from madoguchi.core import events as ev
 
     try:
-        lines = log.read_text(encoding="utf-8").splitlines()
+        lines = log.read_bytes().splitlines()
     except OSError as err:
         typer.echo(f"{log}: cannot read: {err}", err=True)
         raise typer.Exit(1) from None
-    for number, line in enumerate(lines, start=1):
+    for number, raw in enumerate(lines, start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            typer.echo(f"{log}:{number}: not UTF-8 text", err=True)
+            raise typer.Exit(1) from None
         if not line.strip():
             continue
         try:
             record = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             typer.echo(f"{log}:{number}: not a JSON record", err=True)
             raise typer.Exit(1) from None
         if not isinstance(record, dict) or not str(record.get("type", "")).startswith(
@@ -320,10 +325,43 @@ def _read_log(log: Path, analytics: Any) -> None:
         ):
             continue
         try:
-            analytics.apply(ev.from_record(record))
+            item = ev.from_record(record)
+            _check_field_types(item)
         except ev.EventError as err:
             typer.echo(f"{log}:{number}: {err}", err=True)
             raise typer.Exit(1) from None
+        analytics.apply(item)
+
+
+def _check_field_types(item: Any) -> None:
+    """Refuse a record whose fields are not of their declared plain types (EventError).
+
+    ``from_record`` converts numbers and enumerations; texts, integers and flags come as read,
+    and the analytics must not meet a list where a node name belongs, or a NaN duration.
+    """
+    import dataclasses
+    import math
+    import typing
+
+    from madoguchi.core.events import EventError
+
+    hints = typing.get_type_hints(type(item))
+    for f in dataclasses.fields(item):
+        value = getattr(item, f.name)
+        hint = hints.get(f.name)
+        if hint is str:
+            ok = isinstance(value, str)
+        elif hint is bool:
+            ok = isinstance(value, bool)
+        elif hint is int:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif hint is float:
+            ok = isinstance(value, float) and math.isfinite(value)
+        else:
+            ok = True  # enumerations are converted (or refused) by from_record
+        if not ok:
+            name = type(item).__name__
+            raise EventError(f"bad {name} record: field {f.name!r} is {value!r}")
 
 
 def _read_store(url: str, analytics: Any) -> None:

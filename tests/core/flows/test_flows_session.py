@@ -514,6 +514,7 @@ def test_http_lookup_maps_the_json_answer(walk: Walker, flow_text: Text) -> None
         i.HttpResponse("", 200, "<html>not json"),
         i.HttpResponse("", 200, json.dumps({"status": "x"})),
         i.HttpResponse("", 200, json.dumps({"status": {"nested": 1}, "items": [], "paid": 1})),
+        i.HttpResponse("", 200, "[" * 100_000),  # nested too deep for the JSON decoder
         i.HttpFailed("", "ConnectTimeout"),
     ],
 )

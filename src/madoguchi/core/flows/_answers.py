@@ -75,7 +75,7 @@ def mapped_response(node: m.HttpNode, response: i.HttpResponse) -> dict[str, str
         return None
     try:
         document: object = json.loads(response.body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
         return None
     values: dict[str, str] = {}
     for name, path in node.map:
