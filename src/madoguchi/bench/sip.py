@@ -309,6 +309,10 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _children_user_cpu() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+
+
 def _concurrent_step(n: int, scenario: Path, work: Path) -> dict[str, Any]:
     agent_port, media_port, port = _free_port(), _free_port(), _free_port()
     load_before = os.getloadavg()[0]
@@ -339,7 +343,7 @@ def _concurrent_step(n: int, scenario: Path, work: Path) -> dict[str, Any]:
     )
     recordings = work / f"rec-{n}"
     server = _start_server(port, f"{HOST}:{agent_port}", str(recordings))
-    cpu = {"callers": 0.0, "server": 0.0, "agents": 0.0}
+    cpu = {"callers": 0.0, "server": 0.0, "server_user": 0.0, "agents": 0.0}
     try:
         before = _children_cpu()
         subprocess.run(
@@ -381,9 +385,10 @@ def _concurrent_step(n: int, scenario: Path, work: Path) -> dict[str, Any]:
         cpu["callers"] = _children_cpu() - before
     finally:
         load_after = os.getloadavg()[0]
-        before = _children_cpu()
+        before, user_before = _children_cpu(), _children_user_cpu()
         summary_text = _stop(server).strip().splitlines()
         cpu["server"] = _children_cpu() - before
+        cpu["server_user"] = _children_user_cpu() - user_before
         agent.send_signal(signal.SIGTERM)
         before = _children_cpu()
         agent.wait(10)
@@ -409,6 +414,10 @@ def _concurrent_step(n: int, scenario: Path, work: Path) -> dict[str, Any]:
         "cpu_us_per_packet": round(1e6 * summary["cpu_s"] / summary["received"], 2)
         if summary.get("received")
         else None,
+        "cpu_s_server_user_system": [
+            round(cpu["server_user"], 2),
+            round(cpu["server"] - cpu["server_user"], 2),
+        ],
         "cpu_s_sipp_callers": round(cpu["callers"], 2),
         "cpu_s_sipp_agents": round(cpu["agents"], 2),
         "load_1min_before_after": [round(load_before, 2), round(load_after, 2)],
