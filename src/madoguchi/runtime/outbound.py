@@ -253,6 +253,8 @@ class OutboundGateway:
         self.decisions: dict[str, TeamDecision] = {}
         """The policy's last decision per team (its allowance and why)."""
         self._preview_agents: set[str] = set()
+        self._queues_of: tuple[object, dict[str, tuple[str, ...]]] = (None, {})
+        """(the configuration, team → its inbound queues)"""
         self._loop: asyncio.AbstractEventLoop | None = None
         with contextlib.suppress(RuntimeError):
             self._loop = asyncio.get_running_loop()
@@ -537,14 +539,19 @@ class OutboundGateway:
         return run.dialer.status is CampaignStatus.RUNNING and run.capped is None
 
     def _team_queues(self, team_id: str) -> tuple[str, ...]:
-        """The inbound queues whose skills some agent of the team holds."""
+        """The inbound queues whose skills some agent of the team holds (per configuration)."""
         config = self.runtime.config
-        members = [a for a in config.agents if a.team == team_id]
-        return tuple(
-            q.id
-            for q in config.queues
-            if any(all(a.proficiency(r.skill) > 0 for r in q.skills) for a in members)
-        )
+        if self._queues_of[0] is not config:
+            self._queues_of = (config, {})
+        known = self._queues_of[1].get(team_id)
+        if known is None:
+            members = [a for a in config.agents if a.team == team_id]
+            known = self._queues_of[1][team_id] = tuple(
+                q.id
+                for q in config.queues
+                if any(all(a.proficiency(r.skill) > 0 for r in q.skills) for a in members)
+            )
+        return known
 
     def _free_agents(self, run: CampaignRun) -> list[str]:
         engine = self.runtime.engine
