@@ -130,10 +130,15 @@ def test_run_chat_uses_numbered_buttons_and_hands_the_transcript_to_an_agent() -
     assert "connected to agent" in result.output
 
 
-def test_run_refuses_bad_options() -> None:
+def test_run_refuses_bad_options(tmp_path: Path) -> None:
     result = runner.invoke(app, ["flow", "run", MAIN, "--channel", "fax"])
     assert result.exit_code == 2
     assert "--channel: 'fax' is not voice or chat" in result.output
+    unwritable = tmp_path / "no-such-dir" / "events.jsonl"
+    result = runner.invoke(app, ["flow", "run", MAIN, "--log", str(unwritable)], input="/hangup\n")
+    assert result.exit_code == 1
+    assert f"{unwritable}: cannot write:" in result.output
+    assert "flow ended" not in result.output  # refused before the walk, not after it
     result = runner.invoke(app, ["flow", "run", MAIN, "--set", "novalue"])
     assert result.exit_code == 2
 

@@ -205,6 +205,8 @@ def run(
         attributes[name] = value
     config = _center(center)
     flow = load_flow_file(file, config)
+    if log is not None:
+        _check_writable(log)  # before the walk, so that its events are not lost at the end
     console = Console(highlight=False)
     paced = channel == "voice" and not no_pace and TerminalKeyboard.available()
     keyboard = TerminalKeyboard(sys.stdin.fileno()) if paced else None
@@ -228,7 +230,20 @@ def run(
     else:
         runner.run(input_line=lambda: console.input("[bold cyan]> [/]"))
     if log is not None:
-        runner.write_log(log)
+        try:
+            runner.write_log(log)
+        except OSError as err:
+            typer.echo(f"{log}: cannot write: {err}", err=True)
+            raise typer.Exit(1) from None
+
+
+def _check_writable(path: Path) -> None:
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as err:
+        typer.echo(f"{path}: cannot write: {err}", err=True)
+        raise typer.Exit(1) from None
 
 
 def _load_customers(path: Path | None) -> list[dict[str, Any]]:
