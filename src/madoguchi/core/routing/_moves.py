@@ -128,21 +128,34 @@ class RoutingMoves(RoutingState):
         return queue.hours is None or self._calendar_span(queue, now)[2]
 
     def _expected_wait(self, queue: QueueConfig, ahead: int, joining: bool) -> float:
-        channel = Channel.VOICE if Channel.VOICE in queue.channels else min(queue.channels)
-        staffed = 0
-        free = False
-        for agent in self.queue_agents[queue.id]:
-            if agent.work_mode is WorkModes.OUTBOUND or agent.state in _OFF_DUTY:
-                continue
-            staffed += 1
-            if agent.ready and agent.has_capacity_for(channel):
-                free = True
-        if joining and ahead == 0 and free:
-            return 0.0
+        staffed = self.staffed[queue.id]
         if staffed == 0:
             return math.inf
+        if joining and ahead == 0 and self._free_agent_for(queue):
+            return 0.0
         handle = self.handle_average.get(queue.id, DEFAULT_HANDLE_S)
         return (ahead + 1) * handle / staffed
+
+    def _free_agent_for(self, queue: QueueConfig) -> bool:
+        """Whether a staffed agent of the queue is ready with room for its main channel.
+
+        Walks the ready inbound agents holding the queue's least held skill, up to the first
+        that fits (every ready agent is on duty; outbound-only ones are not in these dicts).
+        """
+        channel = Channel.VOICE if Channel.VOICE in queue.channels else min(queue.channels)
+        ready = self.ready
+        pool = ready.inbound_all
+        for need in queue.skills:
+            holders = ready.inbound_by_skill.get(need.skill)
+            if not holders:
+                return False
+            if len(holders) < len(pool):
+                pool = holders
+        queue_id = queue.id
+        for agent in pool.values():
+            if queue_id in agent.member_of and agent.has_capacity_for(channel):
+                return True
+        return False
 
     # ================================================================== timers
     def _offer_timed_out(self, contact_id: str, now: float) -> None:
@@ -552,4 +565,3 @@ class RoutingMoves(RoutingState):
 _FEW_GROUPS = 8
 """Up to this many groups waiting, an agent's search walks them all (no sub-mask lookups)."""
 _WAITING = frozenset({ContactStates.QUEUED, ContactStates.OFFERED})
-_OFF_DUTY = frozenset({AgentStates.LOGGED_OUT, AgentStates.NOT_READY})

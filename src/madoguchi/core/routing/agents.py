@@ -36,6 +36,7 @@ class LiveAgent:
         "levels",
         "listed_in",
         "mask",
+        "member_of",
         "offer",
         "order",
         "pending_reason",
@@ -43,6 +44,7 @@ class LiveAgent:
         "reason",
         "shared",
         "skill_names",
+        "staffed",
         "state",
         "state_since",
         "subsets",
@@ -86,6 +88,10 @@ class LiveAgent:
         """Dialer campaign holding this agent (state RESERVED)."""
         self.acw_queue = ""
         self.ready = False
+        self.member_of: tuple[str, ...] = ()
+        """Queues whose default skills the agent meets (their EWT staffing counts it)."""
+        self.staffed = False
+        """Counted as staffed for those queues: signed in, not NOT_READY, not outbound-only."""
         self.listed_in: tuple[dict[str, LiveAgent], ...] = ()
         """The :class:`ReadyAgents` dicts the agent is an entry of while ready."""
         self.index_dicts: tuple[dict[str, LiveAgent], ...] | None = None

@@ -26,6 +26,7 @@ from madoguchi.core.routing._members import (
     QueueEntries,
     TimerKinds,
     TreatmentKinds,
+    WorkModes,
 )
 from madoguchi.core.routing.agents import LiveAgent, ReadyAgents
 from madoguchi.core.routing.queues import (
@@ -68,6 +69,14 @@ class RoutingState:
             q.id: tuple(a for a in self.agents.values() if _meets(a, q.skills))
             for q in config.queues
         }
+        self.staffed: dict[str, int] = {q.id: 0 for q in config.queues}
+        """Agents counted as staffed per queue (kept up to date by :meth:`_restaff`)."""
+        member_of: dict[str, list[str]] = {}
+        for queue_id, members in self.queue_agents.items():
+            for member in members:
+                member_of.setdefault(member.id, []).append(queue_id)
+        for agent_id, queue_ids in member_of.items():
+            self.agents[agent_id].member_of = tuple(queue_ids)
         self.contacts: dict[str, LiveContact] = {}
         self.ended: set[str] = set()
         self.scheduled: dict[str, ev.CallbackHeld] = {}
@@ -397,7 +406,20 @@ class RoutingState:
                 self.timers.set(TimerKinds.AFTER_CONTACT_WORK, agent.id, e.at + acw_s)
         elif e.previous == AgentStates.AFTER_CONTACT_WORK:
             self.timers.cancel(TimerKinds.AFTER_CONTACT_WORK, agent.id)
+        if (agent.state not in _OFF_DUTY) is not agent.staffed:
+            self._restaff(agent)
         self.ready.refresh(agent)
+
+    def _restaff(self, agent: LiveAgent) -> None:
+        """Recount the agent in its queues' staffing after its state, mode or skills changed."""
+        staffed = agent.work_mode is not WorkModes.OUTBOUND and agent.state not in _OFF_DUTY
+        if staffed is agent.staffed:
+            return
+        agent.staffed = staffed
+        delta = 1 if staffed else -1
+        counts = self.staffed
+        for queue_id in agent.member_of:
+            counts[queue_id] += delta
 
     def _not_ready_requested(self, e: ev.AgentNotReadyRequested) -> None:
         agent = self.agents[e.agent_id]
@@ -408,6 +430,7 @@ class RoutingState:
         agent = self.agents[e.agent_id]
         self.ready.drop(agent)
         agent.work_mode = e.work_mode
+        self._restaff(agent)
         self.ready.refresh(agent)
 
     def _skills_changed(self, e: ev.AgentSkillsChanged) -> None:
@@ -419,12 +442,20 @@ class RoutingState:
         self.ready.drop(agent)
         agent.set_skills(skills, mask)
         self.ready.refresh(agent)
+        if agent.staffed:  # leave the old queues' staffing, join the new ones' below
+            agent.staffed = False
+            for queue_id in agent.member_of:
+                self.staffed[queue_id] -= 1
+        member_of: list[str] = []
         for queue in self.config.queues:
             members = [a for a in self.queue_agents[queue.id] if a is not agent]
             if _meets(agent, queue.skills):
                 members.append(agent)
                 members.sort(key=_by_order)
+                member_of.append(queue.id)
             self.queue_agents[queue.id] = tuple(members)
+        agent.member_of = tuple(member_of)
+        self._restaff(agent)
 
     def _reserved(self, e: ev.AgentReserved) -> None:
         agent = self.agents[e.agent_id]
@@ -438,6 +469,7 @@ class RoutingState:
 
 
 _OUTBOUND = Direction.OUTBOUND
+_OFF_DUTY = frozenset({AgentStates.LOGGED_OUT, AgentStates.NOT_READY})
 _SETTLED = frozenset({AgentStates.AVAILABLE, AgentStates.NOT_READY, AgentStates.LOGGED_OUT})
 
 
