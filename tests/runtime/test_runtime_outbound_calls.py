@@ -431,9 +431,10 @@ async def test_dial_outside_the_calling_window_is_refused_logged_and_kept_for_la
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     sessions = outbound_tables(tmp_path)
-    with sessions() as db:  # Tuesday 10:00 in Tokyo; this campaign calls 18:00–20:00 only
-        row = stored_campaign(db, ["+81312345671"], window_start="18:00", window_end="20:00")
+    with sessions() as db:  # Tuesday 10:00 in Tokyo, but 01:00 for this callee in London
+        row = stored_campaign(db, ["+81312345671"], window_start="09:00", window_end="20:00")
         row.status = "running"
+        db.scalars(select(ListRecordRow)).one().timezone = "Europe/London"
         db.commit()
     runtime = await quiet_runtime()
     try:
@@ -449,5 +450,15 @@ async def test_dial_outside_the_calling_window_is_refused_logged_and_kept_for_la
             assert block.blocked_reason == "outside_window"
             record = db.scalars(select(ListRecordRow)).one()
             assert (record.closed, record.attempts) == (None, 0)  # called when the window opens
+
+        set_status(sessions, "running", window_start="18:00")  # closed in Tokyo as well
+        gateway.sync()
+        gateway._pace(gateway.campaigns["renewal"])
+        await blend(gateway)
+        assert reserved(runtime) == set()  # nobody is held while the window is closed
+        runtime.clock.set(START + 9 * 3600)  # type: ignore[attr-defined]  # 19:00 in Tokyo
+        gateway._pace(gateway.campaigns["renewal"])
+        await blend(gateway)
+        assert reserved(runtime) == {"op04"}
     finally:
         await runtime.stop(drain_timeout=0.0)

@@ -194,6 +194,8 @@ class CampaignRun:
     """record id → attempt row id: connected calls whose disposition (API) is still to come"""
     capped: str | None = None
     """The daily cap reached (``daily_cap``/``daily_connect_cap``), None while dialling."""
+    window_closed: bool = False
+    """Outside the calling window (campaign's zone): nothing is dialled, nobody is held."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -536,7 +538,11 @@ class OutboundGateway:
                 continue  # the agent moved on meanwhile (inbound took them, logged out)
 
     def _may_hold(self, run: CampaignRun) -> bool:
-        return run.dialer.status is CampaignStatus.RUNNING and run.capped is None
+        return (
+            run.dialer.status is CampaignStatus.RUNNING
+            and run.capped is None
+            and not run.window_closed
+        )
 
     def _team_queues(self, team_id: str) -> tuple[str, ...]:
         """The inbound queues whose skills some agent of the team holds (per configuration)."""
@@ -590,7 +596,14 @@ class OutboundGateway:
                 log.info("campaign %s: a new day, dialling again", campaign.id)
             run.capped = capped
             self._wake.set()
-        if run.dialer.status is not CampaignStatus.RUNNING or capped is not None:
+        closed = not run.dialer.window_open(now)
+        if closed != run.window_closed:
+            log.info("campaign %s: calling window %s (%s)", run.dialer.campaign.id,
+                     "closed: no dials, agents given back" if closed else "open",
+                     run.dialer.campaign.timezone)  # fmt: skip
+            run.window_closed = closed
+            self._wake.set()
+        if run.dialer.status is not CampaignStatus.RUNNING or capped is not None or closed:
             return
         if run.row_id is not None and self.sessions is not None and free:
             with self.sessions() as db:  # do-not-call as of this moment

@@ -113,7 +113,15 @@ class Dialer:
 
     def in_window(self, record: ListRecord, now: float) -> bool:
         """Whether ``now`` is inside the calling window in the callee's time zone."""
-        local = local_datetime(now, record.timezone or self.campaign.timezone)
+        return self._open_at(now, record.timezone or self.campaign.timezone)
+
+    def window_open(self, now: float) -> bool:
+        """Whether the calling window is open in the campaign's own time zone (callees with a
+        zone of their own are still checked one by one when dialled)."""
+        return self._open_at(now, self.campaign.timezone)
+
+    def _open_at(self, now: float, timezone: str) -> bool:
+        local = local_datetime(now, timezone)
         if self.campaign.national_holidays_closed and is_holiday("JP", local.date()):
             return False
         minute = local.hour * 60 + local.minute
