@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from madoguchi.api import audit
+from madoguchi.api import audit, consult
 from madoguchi.api.agents import Accepted, own_agent
 from madoguchi.api.audit import DEFAULT_PURPOSE, Purpose
 from madoguchi.api.auth import Caller, client_address
@@ -250,7 +250,10 @@ async def _control(ctx: ApiContext, command: object) -> Accepted:
 @router.post("/{contact_id}/accept", response_model=Accepted, summary="Answer an offer")
 async def accept(contact_id: str, caller: Caller, ctx: Ctx) -> Accepted:
     """The agent answers the contact ringing at them."""
-    return await _control(ctx, rc.AcceptOffer(contact_id, own_agent(caller)))
+    agent = own_agent(caller)
+    accepted = await _control(ctx, rc.AcceptOffer(contact_id, agent))
+    consult.after_accept(ctx, contact_id, agent)  # a consulted colleague takes the caller over
+    return accepted
 
 
 @router.post("/{contact_id}/reject", response_model=Accepted, summary="Decline an offer")
@@ -261,16 +264,20 @@ async def reject(contact_id: str, caller: Caller, ctx: Ctx) -> Accepted:
 
 @router.post("/{contact_id}/hold", response_model=Accepted, summary="Put on hold")
 async def hold(contact_id: str, caller: Caller, ctx: Ctx) -> Accepted:
-    """Hold (保留) a connected contact."""
+    """Hold (保留) a connected contact (a browser agent's caller hears music)."""
     visible_record(ctx, caller, contact_id)
-    return await _control(ctx, rc.HoldContact(contact_id))
+    held = await _control(ctx, rc.HoldContact(contact_id))
+    consult.after_hold(ctx, contact_id)
+    return held
 
 
 @router.post("/{contact_id}/resume", response_model=Accepted, summary="Take off hold")
 async def resume(contact_id: str, caller: Caller, ctx: Ctx) -> Accepted:
-    """Resume a held contact."""
+    """Resume a held contact (back to the caller: a consult in progress ends)."""
     visible_record(ctx, caller, contact_id)
-    return await _control(ctx, rc.ResumeContact(contact_id))
+    resumed = await _control(ctx, rc.ResumeContact(contact_id))
+    consult.after_resume(ctx, contact_id)
+    return resumed
 
 
 @router.post("/{contact_id}/end", response_model=Accepted, summary="Hang up")
@@ -298,6 +305,7 @@ async def transfer(contact_id: str, body: Transfer, caller: Caller, ctx: Ctx) ->
             agent_tenant = None
         if agent_tenant != caller.tenant:
             raise InvalidField("body.to_agent", "no such agent")
+    consult.before_transfer(ctx, contact_id, body.to_agent)
     return await _control(
         ctx, rc.TransferContact(contact_id, body.to_queue, body.to_agent, body.to_supervisor)
     )

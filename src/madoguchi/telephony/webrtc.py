@@ -17,6 +17,14 @@ caller's leg negotiated them.
 A new offer from the same agent (a page reload) replaces the old connection; a call in progress
 stays attached and continues on the new connection.
 
+**Hold and consult** (the desk's buttons, through the API): :meth:`WebRtcSoftphones.hold` stops
+relaying between the caller and the agent and plays music on hold to the caller;
+:meth:`WebRtcSoftphones.resume` reconnects them. :meth:`WebRtcSoftphones.consult` holds the
+agent's caller and connects the agent's session to a colleague's (both browser agents, the
+colleague not on a call): each hears the other while the caller hears music, nothing of it is
+recorded. :meth:`WebRtcSoftphones.end_consult` separates them again (the caller stays on hold
+until resumed, or is transferred); a caller attached to either of them ends the consult first.
+
 ::
 
     softphones = WebRtcSoftphones()
@@ -38,6 +46,7 @@ import numpy.typing as npt
 from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from madoguchi.telephony.media import music_on_hold
 from madoguchi.telephony.rtp.endpoint import RtpEndpoint
 from madoguchi.telephony.rtp.recorder import AGENT, CALLER, StereoRecorder
 from madoguchi.telephony.webrtc_audio import CallerAudioTrack, to_telephone_pcm
@@ -50,18 +59,35 @@ MAX_PLAYOUT_FRAMES = 10
 """Frames queued towards the caller beyond this (200 ms) are dropped: latency stays bounded."""
 
 
+MUSIC_QUEUE_FRAMES = 25
+"""Music on hold is topped up when fewer frames than this (half a second) wait to be sent."""
+
+
 class SoftphoneOfferError(ValueError):
     """The page's offer could not be answered (not SDP, or no audio in it)."""
+
+
+class ConsultError(ValueError):
+    """A consult cannot start: ``reason`` is a slug (``no-session``, ``colleague-busy``…)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(eq=False)
 class _Bridge:
     """A caller's leg attached to an agent's session."""
 
+    agent_id: str
+    """The agent the caller talks to (changes when the call is handed over)."""
     caller: RtpEndpoint
     recorder: StereoRecorder | None
     to_agent: int = 0
     from_agent: int = 0
+    held: bool = False
+    """Caller and agent are not connected; the caller hears music."""
+    music: asyncio.Task[None] | None = None
 
 
 @dataclass(eq=False)
@@ -92,10 +118,20 @@ class WebRtcSoftphones:
         changes aioice for the whole process (see :func:`offer_loopback_candidates`)."""
         self.sessions: dict[str, SoftphoneSession] = {}
         self._bridges: dict[str, _Bridge] = {}
+        self._consults: dict[str, str] = {}
+        """agent id → the colleague their session is connected to (both directions listed)"""
+        self._music = music_on_hold()
         self.loopback_candidates = loopback_candidates
         self.on_keypad: Callable[[str, str], None] | None = None
         """Called with (agent id, digit) for each keypad press."""
-        self.stats = {"sessions": 0, "bridged": 0, "frames_to_agent": 0, "frames_from_agent": 0}
+        self.stats = {
+            "sessions": 0,
+            "bridged": 0,
+            "frames_to_agent": 0,
+            "frames_from_agent": 0,
+            "consults": 0,
+            "consult_frames": 0,
+        }
 
     # ================================================================ SoftphoneGateway
     async def answer(self, agent_id: str, offer_sdp: str) -> str:
@@ -129,6 +165,7 @@ class WebRtcSoftphones:
         session = self.sessions.pop(agent_id, None)
         if session is None:
             return
+        self.end_consult(agent_id)
         for reader in list(session.readers):
             reader.cancel()
         session.outgoing.stop()
@@ -150,14 +187,15 @@ class WebRtcSoftphones:
     ) -> Callable[[], None]:
         """Bridge ``caller`` and the agent's session both ways; the returned function detaches
         them and writes the recording."""
-        bridge = _Bridge(caller, recorder)
+        self.end_consult(agent_id)  # a caller for a consulting agent (the transfer completed)
+        bridge = _Bridge(agent_id, caller, recorder)
         self._bridges[agent_id] = bridge
         self.stats["bridged"] += 1
         loop = asyncio.get_running_loop()
 
         def from_caller(pcm: npt.NDArray[np.int16], _packet: object) -> None:
-            session = self.sessions.get(agent_id)
-            if session is not None:
+            session = self.sessions.get(bridge.agent_id)
+            if session is not None and not bridge.held:
                 session.outgoing.push(pcm)
             bridge.to_agent += 1
             self.stats["frames_to_agent"] += 1
@@ -172,23 +210,130 @@ class WebRtcSoftphones:
             if detached:
                 return
             detached = True
-            if self._bridges.get(agent_id) is bridge:
-                del self._bridges[agent_id]
+            self._stop_music(bridge)
+            if self._bridges.get(bridge.agent_id) is bridge:
+                del self._bridges[bridge.agent_id]
             if caller.on_audio is from_caller:
                 caller.on_audio = None
-            session = self.sessions.get(agent_id)
+            session = self.sessions.get(bridge.agent_id)
             if session is not None:
                 session.outgoing.clear()
             if recorder is not None:
                 recorder.close()
             log.info(
                 "agent %s detached: %d frames to the agent, %d to the caller",
-                agent_id,
+                bridge.agent_id,
                 bridge.to_agent,
                 bridge.from_agent,
             )
 
         return detach
+
+    # ================================================================ hold and consult
+    def hold(self, agent_id: str) -> bool:
+        """Disconnect the agent's caller from the agent and play music to the caller (False:
+        the agent has no caller attached)."""
+        bridge = self._bridges.get(agent_id)
+        if bridge is None:
+            return False
+        if not bridge.held:
+            bridge.held = True
+            bridge.caller.stop_playback()
+            session = self.sessions.get(agent_id)
+            if session is not None:
+                session.outgoing.clear()
+            bridge.music = asyncio.get_running_loop().create_task(self._play_music(bridge))
+        return True
+
+    def resume(self, agent_id: str) -> bool:
+        """Reconnect the agent and their held caller (a consult in progress ends first)."""
+        self.end_consult(agent_id)
+        bridge = self._bridges.get(agent_id)
+        if bridge is None:
+            return False
+        if bridge.held:
+            bridge.held = False
+            self._stop_music(bridge)
+            bridge.caller.stop_playback()
+        return True
+
+    def held(self, agent_id: str) -> bool:
+        """Whether the agent's caller is on hold here."""
+        bridge = self._bridges.get(agent_id)
+        return bridge is not None and bridge.held
+
+    def consult(self, agent_id: str, colleague_id: str) -> None:
+        """Hold ``agent_id``'s caller (if any) and connect the two agents' audio both ways.
+
+        Raises :class:`ConsultError` when either agent has no live session, the colleague is
+        on a call or in another consult, or the agent is already consulting someone else."""
+        if colleague_id == agent_id:
+            raise ConsultError("same-agent", "an agent cannot consult themself")
+        for who in (agent_id, colleague_id):
+            if not self.has_session(who):
+                raise ConsultError("no-session", f"{who} has no softphone connected")
+        if colleague_id in self._bridges:
+            raise ConsultError("colleague-busy", f"{colleague_id} is on a call")
+        current = self._consults.get(agent_id)
+        if current == colleague_id:
+            return
+        if current is not None or colleague_id in self._consults:
+            raise ConsultError("already-consulting", "one of them is in another consult")
+        self.hold(agent_id)
+        self._consults[agent_id] = colleague_id
+        self._consults[colleague_id] = agent_id
+        self.stats["consults"] += 1
+        log.info("consult: %s and %s are connected", agent_id, colleague_id)
+
+    def end_consult(self, agent_id: str) -> str | None:
+        """Separate ``agent_id`` from the colleague they consult; the colleague (None: none)."""
+        colleague = self._consults.pop(agent_id, None)
+        if colleague is None:
+            return None
+        if self._consults.get(colleague) == agent_id:
+            del self._consults[colleague]
+        for who in (agent_id, colleague):
+            session = self.sessions.get(who)
+            if session is not None:
+                session.outgoing.clear()
+        log.info("consult of %s and %s ended", agent_id, colleague)
+        return colleague
+
+    def hand_over(self, from_agent: str, to_agent: str) -> bool:
+        """Move ``from_agent``'s caller to ``to_agent`` (an attended transfer between browser
+        agents completes): any consult ends, the caller is taken off hold and now talks to
+        ``to_agent``; the recording goes on in the same file. False when ``from_agent`` has no
+        caller, or ``to_agent`` has no session or a caller of their own."""
+        bridge = self._bridges.get(from_agent)
+        if bridge is None or not self.has_session(to_agent) or to_agent in self._bridges:
+            return False
+        self.end_consult(from_agent)
+        self.end_consult(to_agent)
+        del self._bridges[from_agent]
+        bridge.agent_id = to_agent
+        self._bridges[to_agent] = bridge
+        session = self.sessions.get(from_agent)
+        if session is not None:
+            session.outgoing.clear()
+        self.resume(to_agent)
+        log.info("caller handed over from %s to %s", from_agent, to_agent)
+        return True
+
+    def consulting(self, agent_id: str) -> str | None:
+        """The colleague ``agent_id`` is connected to in a consult, if any."""
+        return self._consults.get(agent_id)
+
+    async def _play_music(self, bridge: _Bridge) -> None:
+        while bridge.held:
+            if bridge.caller.queued_frames < MUSIC_QUEUE_FRAMES:
+                bridge.caller.play(self._music)
+            await asyncio.sleep(0.25)
+
+    @staticmethod
+    def _stop_music(bridge: _Bridge) -> None:
+        if bridge.music is not None:
+            bridge.music.cancel()
+            bridge.music = None
 
     # ================================================================ the connection
     def _wire(self, session: SoftphoneSession) -> None:
@@ -230,8 +375,15 @@ class WebRtcSoftphones:
             if pcm is None or len(pcm) == 0:
                 continue
             session.frames_from_page += 1
+            colleague = self._consults.get(session.agent_id)
+            if colleague is not None:
+                other = self.sessions.get(colleague)
+                if other is not None:
+                    other.outgoing.push(pcm)
+                    self.stats["consult_frames"] += 1
+                continue
             bridge = self._bridges.get(session.agent_id)
-            if bridge is None:
+            if bridge is None or bridge.held:
                 continue
             if bridge.caller.queued_frames > MAX_PLAYOUT_FRAMES:
                 bridge.caller.stop_playback()
