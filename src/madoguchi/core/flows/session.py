@@ -72,6 +72,8 @@ _Answer = Callable[["FlowSession", Any, str, bool, float], str]
 _Line = tuple[c.Say | c.Play | None, c.Say | c.Play | None, str]
 """A prompt in one language and channel: (command without barge-in, with barge-in, raw text);
 the commands are None when the text has placeholders (filled per contact)."""
+_NO_LINES: dict[int, _Line] = {}
+"""Lines of a session not started yet (never written: unknown prompts go to the program)."""
 
 
 class FlowSession:
@@ -133,7 +135,7 @@ class FlowSession:
         self.node: m.Node | None = None
         self.transcript: list[str] | None = None
         self._program = _program(flow)
-        self._lines = self._program.lines("ja", True)
+        self._lines = _NO_LINES  # resolved for the contact's language and channel at start
         self._flow_id = flow.id
         self._contact_id = ""
         self._voice = True
@@ -276,8 +278,8 @@ class FlowSession:
         contact_id, flow_id = self._contact_id, self._flow_id
         while target:
             entry = table.get(target)
-            self._visits += 1
-            if entry is None or self._visits > self.max_visits:
+            visits = self._visits = self._visits + 1
+            if entry is None or visits > self.max_visits:
                 self._say_text(_phrases.FLOW_ERROR.get(self.language), False)
                 self._end(m.FlowOutcome.ERROR, now)
                 return
@@ -607,9 +609,10 @@ class FlowSession:
         if result.customer_id is None:
             return node.not_found
         self.variables["customer.id"] = result.customer_id
-        for name in node.fields:
-            if name in result.fields:
-                self.variables[f"customer.{name}"] = result.fields[name]
+        fields, variables = result.fields, self.variables
+        for name, variable in self._program.customer_fields[node.id]:
+            if name in fields:
+                variables[variable] = fields[name]
         return node.found
 
     def _enter_http(self, node: m.HttpNode, now: float) -> str:
@@ -768,7 +771,17 @@ class _Program:
     - ``defaults`` and ``hidden``: the variables a session starts with and those kept from agents.
     """
 
-    __slots__ = ("_lines", "branches", "defaults", "flow", "gathers", "hidden", "keys", "table")
+    __slots__ = (
+        "_lines",
+        "branches",
+        "customer_fields",
+        "defaults",
+        "flow",
+        "gathers",
+        "hidden",
+        "keys",
+        "table",
+    )
 
     def __init__(self, flow: m.Flow) -> None:
         self.flow = flow
@@ -787,6 +800,11 @@ class _Program:
                 options = self.keys[node_id] = {}
                 for option in node.options:
                     options.setdefault(option.key, option)  # the first of duplicates, as matched
+        self.customer_fields: dict[str, tuple[tuple[str, str], ...]] = {
+            node_id: tuple((name, f"customer.{name}") for name in node.fields)
+            for node_id, node in flow.nodes.items()
+            if isinstance(node, m.IdentifyNode)
+        }
         self.hidden = frozenset(_hidden_from_agent(flow))
         self.defaults = dict(flow.defaults)
         self.gathers: dict[tuple[int, float], c.Gather] = {}
