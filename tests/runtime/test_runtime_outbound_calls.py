@@ -229,7 +229,9 @@ async def test_gateway_holds_only_the_agents_blending_allows_given_live_inbound_
         gateway = no_telephony(runtime, tenant="midori")
         campaign = Campaign(id="renewal", tenant="midori", name="更新", queue="orders",
                             status=CampaignStatus.RUNNING)  # fmt: skip
-        gateway.add_campaign(CampaignRun(Dialer(campaign, ProgressivePacer()), TEAM_GENERAL, "…"))
+        records = [ListRecord(id=f"r{i}", number=f"+8131234500{i}") for i in range(5)]
+        dialer = Dialer(campaign, ProgressivePacer(), records=records)
+        gateway.add_campaign(CampaignRun(dialer, TEAM_GENERAL, "…"))
         for agent in TEAM_GENERAL:
             await runtime.submit(rc.AgentLogin(agent, available=True))
 
@@ -329,12 +331,12 @@ async def test_stored_campaign_is_followed_live_and_its_blocks_are_logged(tmp_pa
             (block,) = db.scalars(select(DialAttemptRow)).all()
             assert (block.outcome, block.blocked_reason) == ("blocked", "do_not_call")
             assert db.scalars(select(ListRecordRow)).one().closed == "do_not_call"
+        await blend(gateway)
+        assert reserved(runtime) == set()  # nothing left to dial: the seat goes back
 
-        set_status(sessions, "paused")  # picked up without a restart; the seat is given back
+        set_status(sessions, "paused")  # picked up without a restart
         gateway.sync()
         assert status(run) is CampaignStatus.PAUSED
-        await blend(gateway)
-        assert reserved(runtime) == set()
 
         with sessions() as db:  # a list imported while it runs joins the dialer
             row = db.scalars(select(CampaignRow)).one()
@@ -344,12 +346,16 @@ async def test_stored_campaign_is_followed_live_and_its_blocks_are_logged(tmp_pa
         gateway.sync()
         assert "+81312345672" in {r.number for r in run.dialer.records.values()}
         assert status(run) is CampaignStatus.RUNNING
+        await blend(gateway)
+        assert reserved(runtime) == {"op04"}
 
         with sessions() as db:  # switched to preview: agents dial it, the gateway stops pacing
             db.scalars(select(CampaignRow)).one().mode = "preview"
             db.commit()
         gateway.sync()
         assert status(run) is CampaignStatus.PAUSED
+        await blend(gateway)
+        assert reserved(runtime) == set()  # given back
     finally:
         await runtime.stop(drain_timeout=0.0)
 

@@ -538,10 +538,15 @@ class OutboundGateway:
                 continue  # the agent moved on meanwhile (inbound took them, logged out)
 
     def _may_hold(self, run: CampaignRun) -> bool:
+        """Whether the campaign may hold agents now: it is dialling, or calls of it are still
+        ringing or waiting for an agent."""
+        if run.ringing or run.waiting:
+            return True
         return (
             run.dialer.status is CampaignStatus.RUNNING
             and run.capped is None
             and not run.window_closed
+            and run.dialer.has_due(self.runtime.clock.now())
         )
 
     def _team_queues(self, team_id: str) -> tuple[str, ...]:

@@ -105,6 +105,14 @@ class Dialer:
         """Dials placed and not yet resulted."""
         return len(self._dials)
 
+    def has_due(self, now: float) -> bool:
+        """Whether a record is due for a dial now (a fresh one, a retry or a callback)."""
+        return bool(
+            self._fresh
+            or (self._callbacks and self._callbacks[0][0] <= now)
+            or (self._retries and self._retries[0][0] <= now)
+        )
+
     def remaining(self) -> int:
         """Records still open."""
         return sum(1 for r in self.records.values() if r.closed is None)
