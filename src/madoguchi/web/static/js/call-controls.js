@@ -1,9 +1,11 @@
 // <mdg-call-controls>: hold, resume, transfer (queue, agent, supervisor), consult, hang up.
 //
-// Consult (warm transfer) is hold + transfer: "Consult" puts the caller on hold and names the
-// colleague; "Complete transfer" hands the held call to them (they get a direct offer with the
-// screen pop), "Back to caller" resumes. The browser softphone has no agent-to-agent audio, so
-// the agent briefs the colleague by another way (a SIP phone's consult call does bridge them).
+// Consult (warm transfer): "Consult" puts the caller on hold (music) and connects this agent's
+// softphone to the colleague's, so the two talk (POST /contacts/{id}/consult); "Complete
+// transfer" hands the call to them (a direct offer with the screen pop; when they accept, the
+// caller talks to them), "Back to caller" ends the consult and resumes. When the colleague has
+// no softphone connected (or is on a call) the caller is still put on hold and the page says
+// the consult has no audio: brief them another way (a SIP phone's consult call bridges them).
 import { api, duration, esc } from "./api.js";
 import { localized, t, translate } from "./i18n.js";
 
@@ -84,7 +86,20 @@ class CallControlsElement extends HTMLElement {
   async _consult() {
     const colleague = this.querySelector("#consult-agent").value.trim();
     if (!colleague) return;
-    if (this.phase !== "held" && !(await this._post("hold"))) return;
+    const error = this.querySelector("#controls-error");
+    error.textContent = "";
+    try {
+      await api(`/api/v1/contacts/${encodeURIComponent(this.contactId)}/consult`, { method: "POST", body: { agent_id: colleague } });
+      this.consultAudio = true;
+    } catch (failure) {
+      if (!(failure.errorId || "").startsWith("consult-")) {
+        error.textContent = failure.details && failure.details.length ? failure.details.map((d) => `${d.field}: ${d.message}`).join("; ") : failure.message;
+        return;
+      }
+      if (this.phase !== "held" && !(await this._post("hold"))) return;
+      this.consultAudio = false;
+      error.textContent = t("controls.consult_no_audio", { reason: failure.message });
+    }
     this.consultWith = colleague;
     this.render();
   }
@@ -106,7 +121,9 @@ class CallControlsElement extends HTMLElement {
     this.querySelector("#hold").disabled = this.phase !== "connected";
     this.querySelector("#resume").disabled = this.phase !== "held";
     this.querySelector("#consulting").classList.toggle("hidden", !this.consultWith);
-    this.querySelector("#consult-badge").textContent = this.consultWith ? t("controls.consulting", { agent: this.consultWith }) : "";
+    this.querySelector("#consult-badge").textContent = this.consultWith
+      ? t(this.consultAudio ? "controls.consulting_audio" : "controls.consulting", { agent: this.consultWith })
+      : "";
     this.querySelector("#consult").disabled = Boolean(this.consultWith);
     const select = this.querySelector("#transfer-queue");
     select.innerHTML = (this.queues || []).map((q) => `<option value="${esc(q.id)}">${esc(localized(q.name))}</option>`).join("");
