@@ -259,3 +259,17 @@ def test_given_a_connected_record_when_disposed_elsewhere_then_it_is_requeued_or
     (callback,) = dialer.place_dials(at(25, 15), free(1, at(25, 15)))
     assert isinstance(callback, DialPlaced)
     assert callback.agent_id == "a7"
+
+
+def test_given_the_campaign_zone_then_window_open_and_has_due_tell_when_to_hold_agents() -> None:
+    dialer = make_dialer("+81312345671")
+    assert dialer.window_open(at(25, 10))
+    assert not dialer.window_open(at(25, 21))  # 21:00 in Tokyo
+    assert not dialer.window_open(at(23, 10))  # 23 November: a national holiday
+    assert dialer.has_due(at(25, 10))
+    (placed,) = dialer.place_dials(at(25, 10), free(1, at(25, 10)))
+    assert isinstance(placed, DialPlaced)
+    assert not dialer.has_due(at(25, 10))
+    dialer.dial_result(placed.dial_id, DialOutcome.BUSY, at(25, 10, 1))  # retried in 15 min
+    assert not dialer.has_due(at(25, 10, 10))
+    assert dialer.has_due(at(25, 10, 16))
