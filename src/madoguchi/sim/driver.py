@@ -43,6 +43,7 @@ _INF = float("inf")
 _NOT_READY = AgentState.NOT_READY
 _ON_CONTACT = AgentState.ON_CONTACT
 _RESERVED = AgentState.RESERVED
+_ACW = AgentState.AFTER_CONTACT_WORK
 _LOGGED_OUT = AgentState.LOGGED_OUT
 _COMPLETED = EndReason.COMPLETED
 _ABANDONED = EndReason.ABANDONED
@@ -166,8 +167,9 @@ class Simulation:
             re.AgentStateChanged: self._on_agent_state,
             re.ContactOfferTimedOut: self._on_offer_lost,
             re.ContactOfferRejected: self._on_offer_lost,
-            re.ContactWrappedUp: self._on_wrapped_up,
         }
+        if any(self._own_acw):  # only simulated agents' own wrap-ups need following
+            self._handlers[re.ContactWrappedUp] = self._on_wrapped_up
         self._flows: FlowCallers | None = None
         self.flow_outcomes: dict[str, int] = {}
         if any(kind.flow is not None for kind in scenario.mix):
@@ -551,8 +553,14 @@ class Simulation:
     def _on_agent_state(self, event: re.AgentStateChanged) -> None:
         agent_id = event.agent_id
         state = event.state
-        self._agent_states[agent_id] = state
-        self._collector.agent_state(agent_id, state, event.at)
+        states = self._agent_states
+        previous = states.get(agent_id)
+        states[agent_id] = state
+        if not (
+            (state is _ON_CONTACT or state is _ACW or state is _RESERVED)
+            and (previous is _ON_CONTACT or previous is _ACW or previous is _RESERVED)
+        ):  # ringing, talking, wrapping up: one busy stretch, nothing to book in between
+            self._collector.agent_state(agent_id, state, event.at)
         away = self._away
         if state is not _NOT_READY and not away and not self._logout_pending:
             return  # the usual case: nobody on a break or leaving
