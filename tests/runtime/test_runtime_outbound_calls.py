@@ -468,3 +468,26 @@ async def test_dial_outside_the_calling_window_is_refused_logged_and_kept_for_la
         assert reserved(runtime) == {"op04"}
     finally:
         await runtime.stop(drain_timeout=0.0)
+
+
+async def test_an_unusable_stored_campaign_is_reported_once_and_stops_no_other(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    sessions = outbound_tables(tmp_path)
+    with sessions() as db:
+        stored_campaign(db, ["+81312345671"]).status = "running"
+        db.add(CampaignRow(tenant="midori", key="broken", name="壊れた", type="sales",
+                           mode="progressive", dispositions=[], rules={"window_start": "9 am"},
+                           status="running", created_at=stamp(START),
+                           updated_at=stamp(START)))  # fmt: skip  # written past the API
+        db.commit()
+    runtime = await quiet_runtime()
+    try:
+        gateway = no_telephony(runtime, tenant="midori", sessions=sessions)
+        with caplog.at_level("ERROR", logger="madoguchi.outbound"):
+            gateway.sync()
+            gateway.sync()
+        assert list(gateway.campaigns) == ["renewal"]
+        assert caplog.text.count("campaign broken cannot be run as stored") == 1
+    finally:
+        await runtime.stop(drain_timeout=0.0)

@@ -255,6 +255,8 @@ class OutboundGateway:
         self.decisions: dict[str, TeamDecision] = {}
         """The policy's last decision per team (its allowance and why)."""
         self._preview_agents: set[str] = set()
+        self._bad_rows: set[tuple[int, object]] = set()
+        """(campaign row id, updated at) already reported as unusable"""
         self._queues_of: tuple[object, dict[str, tuple[str, ...]]] = (None, {})
         """(the configuration, team → its inbound queues)"""
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -277,10 +279,10 @@ class OutboundGateway:
             if self.sessions is not None and now - self._synced_at >= SYNC_INTERVAL_S:
                 self._synced_at = now
                 self._guarded(self.sync)
+            self._wake.clear()  # what happens from here on wakes the next round
             self._guarded(self._blend)
             for run in list(self.campaigns.values()):
                 self._guarded(lambda run=run: self._pace(run))  # type: ignore[misc]
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), 0.5)
 
@@ -302,23 +304,31 @@ class OutboundGateway:
             self._refresh_dnc(db)
             rows = db.scalars(select(CampaignRow).where(CampaignRow.tenant == self.tenant))
             for row in rows:
-                run = self.campaigns.get(row.key)
-                if row.mode not in PACED_MODES:
-                    if (
-                        run is not None
-                        and run.row_id == row.id
-                        and run.dialer.status is (CampaignStatus.RUNNING)
-                    ):
-                        log.info("campaign %s is now %s: no longer paced", row.key, row.mode)
-                        run.dialer.pause()
-                        run.updated_at = None  # re-read when it is paced again
-                    continue
-                if run is None or run.row_id != row.id:
-                    if row.status == CampaignStatus.RUNNING.value:
-                        self._load(db, row, now)
-                    continue
-                self._follow(db, row, run)
+                try:
+                    self._sync_row(db, row, now)
+                except Exception:  # one unusable row must not stop the tenant's others
+                    if (row.id, row.updated_at) not in self._bad_rows:
+                        self._bad_rows.add((row.id, row.updated_at))
+                        log.exception("campaign %s cannot be run as stored", row.key)
             db.commit()
+
+    def _sync_row(self, db: Session, row: CampaignRow, now: float) -> None:
+        run = self.campaigns.get(row.key)
+        if row.mode not in PACED_MODES:
+            if (
+                run is not None
+                and run.row_id == row.id
+                and run.dialer.status is (CampaignStatus.RUNNING)
+            ):
+                log.info("campaign %s is now %s: no longer paced", row.key, row.mode)
+                run.dialer.pause()
+                run.updated_at = None  # re-read when it is paced again
+            return
+        if run is None or run.row_id != row.id:
+            if row.status == CampaignStatus.RUNNING.value:
+                self._load(db, row, now)
+            return
+        self._follow(db, row, run)
 
     def _refresh_dnc(self, db: Session) -> None:
         for entry in new_dnc_entries(db, self.tenant or "", self._dnc_upto):
