@@ -100,6 +100,7 @@ from madoguchi.store.campaigns import (
     campaign_agents,
     core_campaign,
     core_record,
+    epoch,
     new_dnc_entries,
     open_records,
     store_dialer_events,
@@ -339,7 +340,7 @@ class OutboundGateway:
                     entry.tenant,
                     entry.campaign_key,
                     entry.reason,
-                    entry.added_at.timestamp(),
+                    epoch(entry.added_at),
                     entry.added_by,
                 )
             )
@@ -357,7 +358,7 @@ class OutboundGateway:
         for callback in callbacks:
             key = by_row.get(callback.record_id)
             if key is not None:
-                core[key].callback_at = callback.due.timestamp()
+                core[key].callback_at = epoch(callback.due)
                 core[key].callback_agent = callback.agent_id
         pacer = (
             PredictivePacer(campaign.target_abandon, campaign.connect_rule_s)
@@ -457,9 +458,9 @@ class OutboundGateway:
             .limit(1)
         )
         if callback is not None:
-            run.dialer.schedule_callback(record_id, callback.due.timestamp(), callback.agent_id)
+            run.dialer.schedule_callback(record_id, epoch(callback.due), callback.agent_id)
         elif record.next_attempt_at is not None:
-            run.dialer.requeue(record_id, record.next_attempt_at.timestamp())
+            run.dialer.requeue(record_id, epoch(record.next_attempt_at))
 
     def _commit(self, run: CampaignRun, events: list[Event]) -> None:
         """Log and publish the dialer's events; store what they say (stored campaigns)."""
