@@ -323,3 +323,54 @@ async def test_attended_transfer_with_replaces_goes_to_the_consult_call_it_names
         assert customer_call.end_reason == "local_bye"
     assert center.gateway.calls == {}
     assert center.gateway.control.consults == {}
+
+
+@pytest.mark.peer
+async def test_invite_with_replaces_naming_the_customers_dialog_keeps_contact_agent_and_recording(
+    center: CenterServer, tmp_path: Path
+) -> None:
+    events = record_events(center)
+    phone = AgentPhone(talk_s=20.0)  # talks until the (new) customer leg hangs up
+    await sign_in_agent(center, phone, "op01")
+
+    async def customer_moves() -> str:
+        for _ in range(300):
+            voices = [v for v in center.gateway.calls.values() if v.connected]
+            if voices:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(2.0)  # the first caller's scenario then waits for its BYE
+        call = voices[0].call
+        value = f"{call.call_id};to-tag={call.local_tag};from-tag={call.remote_tag}"
+        result = await run_sipp(
+            f"127.0.0.1:{center.endpoint.port}",
+            "-sf",
+            str(SCENARIOS / "agent_phone_takes_over.xml"),
+            "-key",
+            "replaces",
+            value,
+            "-m",
+            "1",
+            "-mp",
+            str(free_port()),
+            cwd=tmp_path,
+            timeout=30,
+        )
+        return result.output if result.returncode == 0 else f"sipp failed: {result.output}"
+
+    try:
+        # the first sipp caller is hung up by the center (its scenario ends on that BYE)
+        _, moved = await asyncio.gather(call_in(center, tmp_path), customer_moves())
+        await asyncio.sleep(0.3)
+    finally:
+        await phone.close()
+    assert not moved.startswith("sipp failed"), moved
+    (desk_call,) = phone.answered
+    assert desk_call.end_reason == "remote_bye"  # the new customer leg hung up: contact over
+    assert phone.heard_frames > 100  # the first caller's audio, then the second device's
+    connected = [e for e in events if isinstance(e, rev.ContactConnected)]
+    assert [e.agent_id for e in connected] == ["op01"]
+    (ended,) = [e for e in events if isinstance(e, rev.ContactEnded)]
+    recordings = center.options.data_dir / "recordings"
+    assert sorted(p.name for p in recordings.iterdir()) == [f"{ended.contact_id}.wav"]
+    assert center.gateway.calls == {}

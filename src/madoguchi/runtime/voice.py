@@ -255,6 +255,9 @@ class VoiceGateway:
         leg.on_timeout = lambda: self._on_media_timeout(voice)
         call.on_dtmf = lambda digit: self._on_digit(voice, digit)
         call.on_ended = lambda reason: self._on_caller_gone(voice, reason)
+        call.on_replaced = lambda new: self._spawn(
+            voice, self.control.take_over_caller_leg(voice, call, new)
+        )
         assert voice.session is not None
         commands = voice.session.start(contact, now)
         if announcement_only(commands):
@@ -718,6 +721,9 @@ class VoiceGateway:
         for handle in (voice.timer, voice.digit_timer):
             if handle is not None:
                 handle.cancel()
+        agent_call = voice.agent_call
+        if agent_call is not None and agent_call.state is not CallState.ENDED:
+            agent_call.hangup()  # the caller went: the agent's phone gets BYE (or CANCEL)
         self._stop_music(voice)
         if voice.bridge is not None:
             voice.bridge.close()

@@ -139,6 +139,67 @@ class AgentCallControl:
         new.answer(body)
         log.info("agent leg of %s moved to a new dialog (Replaces)", voice.contact.id)
 
+    async def take_over_caller_leg(self, voice: VoiceContact, old: Call, new: Call) -> None:
+        """An INVITE with Replaces naming the customer's dialog (the customer's PBX completing
+        its own transfer, or the customer moving to another phone): the new call takes the
+        customer's place — same contact, same flow or queue position, same agent and
+        recording — and the endpoint ends the old dialog with BYE. Calls bridged to a browser
+        agent are refused (481): their audio is attached to the old leg."""
+        gateway = self.gateway
+        offer = new.remote_sdp
+        if offer is None:
+            new.reject(488)
+            return
+        if (
+            voice.ended
+            or voice.call is not old
+            or old.state is not CallState.ANSWERED
+            or voice.detach_media is not None
+        ):
+            new.reject(481)
+            return
+        try:
+            codec = offer.codec
+        except SdpError:
+            new.reject(488)
+            return
+        leg = RtpEndpoint(
+            host=gateway.media_host, payload_type=codec, telephone_event_pt=offer.telephone_event_pt
+        )
+        await leg.start()
+        try:
+            _chosen, body = answer_offer(offer, gateway.media_host, leg.port)
+        except SdpError as err:
+            leg.close()
+            new.reject(err.status_hint)
+            return
+        if new.state is not CallState.RINGING:
+            leg.close()
+            return
+        if voice.ended or voice.call is not old or voice.detach_media is not None:
+            leg.close()
+            new.reject(481)
+            return
+        leg.set_remote((offer.address, offer.port))
+        previous = voice.leg
+        leg.on_dtmf = previous.on_dtmf
+        leg.on_timeout = lambda: gateway._on_media_timeout(voice)
+        new.on_dtmf = old.on_dtmf
+        new.on_ended = lambda reason: gateway._on_caller_gone(voice, reason)
+        new.on_replaced = lambda newer: gateway._spawn(
+            voice, self.take_over_caller_leg(voice, new, newer)
+        )
+        old.on_ended = old.on_dtmf = old.on_replaced = None
+        voice.call, voice.leg = new, leg
+        bridge = voice.bridge
+        if bridge is not None and voice.agent_leg is not None and not voice.held:
+            bridge.detach()
+            loop = asyncio.get_running_loop()
+            voice.bridge = RtpBridge(leg, voice.agent_leg, bridge.recorder, loop.time)
+        previous.close()
+        new.answer(body)
+        log.info("caller of %s moved to a new dialog (Replaces)", voice.contact.id)
+
     def on_hold(self, voice: VoiceContact, call: Call, held: bool) -> None:
         """The agent's phone put the caller on hold (True) or took them off it (False)."""
         gateway = self.gateway
