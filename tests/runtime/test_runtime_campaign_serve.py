@@ -293,7 +293,7 @@ async def test_campaign_started_through_the_api_is_dialled_by_the_running_server
 async def test_preview_dial_from_the_api_goes_over_the_trunk_and_its_result_comes_back(
     tmp_path: Path,
 ) -> None:
-    ports = {"1": free_port(), "2": free_port(), "3": free_port()}
+    ports = {"1": free_port(), "2": free_port(), "3": free_port(), "4": free_port()}
     invalid = tmp_path / "callee_invalid.xml"
     invalid.write_text(
         (SCENARIOS / "callee_busy.xml").read_text().replace("486 Busy Here", "404 Not Found"),
@@ -301,8 +301,12 @@ async def test_preview_dial_from_the_api_goes_over_the_trunk_and_its_result_come
     )  # the number does not exist
     callees = [
         asyncio.create_task(
+            run_sipp("-sf", str(SCENARIOS / "callee_never_answers.xml"), "-p", str(ports["4"]),
+                     "-m", "1", cwd=tmp_path, timeout=60)
+        ),
+        asyncio.create_task(
             run_sipp("-sf", str(invalid), "-p", str(ports["3"]), "-m", "1", cwd=tmp_path,
-                     timeout=50)
+                     timeout=60)
         ),
         asyncio.create_task(
             run_sipp("-sf", str(SCENARIOS / "callee_busy.xml"), "-p", str(ports["2"]), "-m", "1",
@@ -323,7 +327,10 @@ async def test_preview_dial_from_the_api_goes_over_the_trunk_and_its_result_come
     try:
         body = {"key": "renew", "name": "更新のご案内", "mode": "preview", "rules": ALWAYS}
         assert (await sv.post("/api/v1/campaigns", json=body)).status_code == 201
-        csv = "phone,name\n03-1234-5673,欠番\n03-1234-5672,話し中\n03-1234-5671,応答\n"
+        csv = (
+            "phone,name\n03-1234-5674,不在\n03-1234-5673,欠番\n03-1234-5672,話し中\n"
+            "03-1234-5671,応答\n"
+        )
         upload = {"file": ("list.csv", csv.encode(), "text/csv")}
         imported = await sv.post("/api/v1/campaigns/renew/list", files=upload)
         assert imported.status_code == 200
@@ -344,6 +351,13 @@ async def test_preview_dial_from_the_api_goes_over_the_trunk_and_its_result_come
                     return attempt
             raise AssertionError("no result came back")
 
+        nobody = await dial_and_wait()  # rings past the campaign's 5 s: cancelled
+        assert (nobody["number"], nobody["outcome"]) == ("+81312345674", "no_answer")
+        assert nobody["ring_s"] >= 5.0
+        for _ in range(20):  # the seat is given back
+            await asyncio.sleep(0.05)
+            if server.runtime.engine.agents["op01"].state is AgentState.AVAILABLE:
+                break
         gone = await dial_and_wait()
         assert (gone["number"], gone["outcome"]) == ("+81312345673", "invalid_number")
         for _ in range(20):  # the seat is given back
@@ -363,7 +377,7 @@ async def test_preview_dial_from_the_api_goes_over_the_trunk_and_its_result_come
         again = await agent.post("/api/v1/campaigns/renew/records/r1/dial")
         assert again.status_code == 409  # on the call now: not ready for another dial
         assert again.json()["error_id"] == "agent-not-ready"
-        results = await asyncio.wait_for(asyncio.gather(*callees), 50)
+        results = await asyncio.wait_for(asyncio.gather(*callees), 60)
     finally:
         await agent.aclose()
         await sv.aclose()
