@@ -490,3 +490,47 @@ async def test_given_refer_sent_with_replaces_then_peer_matches_the_dialog_and_n
     ((target, replaced),) = referred
     assert target.startswith(f"sip:2002@{HOST}?Replaces=")
     assert replaced is incoming[1]  # the center's side of the consult call
+
+
+async def test_given_malformed_or_repeated_replaces_then_400_and_nothing_is_replaced() -> None:
+    calls: list[Call] = []
+    endpoint = SipEndpoint(host=HOST, port=free_port(), on_incoming_call=calls.append)
+    await endpoint.start()
+    loop = asyncio.get_running_loop()
+    received: asyncio.Queue[bytes] = asyncio.Queue()
+
+    class Peer(asyncio.DatagramProtocol):
+        def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+            received.put_nowait(data)
+
+    transport, _ = await loop.create_datagram_endpoint(Peer, local_addr=(HOST, 0))
+    port = transport.get_extra_info("sockname")[1]
+    sdp = build_sdp(HOST, free_port(), [PCMU]).decode()
+
+    async def status_of(replaces_lines: str, branch: str) -> int:
+        body = sdp.encode()
+        text = (
+            f"INVITE sip:0120@{HOST}:{endpoint.port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {HOST}:{port};branch=z9hG4bK{branch}\r\n"
+            f"From: <sip:a@{HOST}:{port}>;tag=a{branch}\r\nTo: <sip:0120@{HOST}>\r\n"
+            f"Call-ID: {branch}@{HOST}\r\nCSeq: 1 INVITE\r\nContact: <sip:a@{HOST}:{port}>\r\n"
+            f"{replaces_lines}Content-Type: application/sdp\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        transport.sendto(text.encode() + body, (HOST, endpoint.port))
+        while True:
+            first_line = (await asyncio.wait_for(received.get(), 5)).split(b"\r\n")[0]
+            status = int(first_line.split()[1])
+            if status >= 200:
+                return status
+
+    try:
+        assert await status_of("Replaces: abc@host;to-tag=1\r\n", "r1") == 400  # no from-tag
+        assert await status_of("Replaces: ;to-tag=1;from-tag=2\r\n", "r2") == 400  # no Call-ID
+        two = "Replaces: a@h;to-tag=1;from-tag=2\r\nReplaces: b@h;to-tag=1;from-tag=2\r\n"
+        assert await status_of(two, "r3") == 400
+        assert await status_of("Replaces: a@h;to-tag=1;from-tag=2\r\n", "r4") == 481
+    finally:
+        transport.close()
+        await endpoint.close()
+    assert calls == []  # none reached the application
