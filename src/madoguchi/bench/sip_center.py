@@ -15,12 +15,14 @@ prompt and writes its events to the log.) Each step also reports the event log's
 transactions, events per transaction, and the CPU time of the thread that writes them.
 
 Alone: ``madoguchi bench sip_center [--quick] [--json FILE]``; also the ``center`` part of
-``madoguchi bench sip``.
+``madoguchi bench sip``. With ``MADOGUCHI_BENCH_CENTER_URL=postgresql://…`` the event log is in
+PostgreSQL instead (a fresh schema per step, dropped after it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import gc
 import json
@@ -30,8 +32,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from rich.console import Console
 from rich.table import Table
@@ -92,7 +96,11 @@ CALLER_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 
 def run(quick: bool, console: Console) -> dict[str, Any]:
     """``madoguchi bench sip_center``: the center part of ``madoguchi bench sip`` alone."""
-    return {"center": run_center(quick, console), "load_average": list(os.getloadavg())}
+    return {
+        "center": run_center(quick, console),
+        "event_log": "postgresql" if os.environ.get(CENTER_URL_ENV) else "sqlite",
+        "load_average": list(os.getloadavg()),
+    }
 
 
 def run_center(quick: bool, console: Console) -> dict[str, Any]:
@@ -228,7 +236,40 @@ def _step(rate: int, seconds: int, scenario: Path, data_dir: Path) -> dict[str, 
     }
 
 
+#: Environment variable: a PostgreSQL URL to keep the center's event log in (default: SQLite).
+CENTER_URL_ENV = "MADOGUCHI_BENCH_CENTER_URL"
+
+
+@contextlib.contextmanager
+def _event_log_url(port: int) -> Iterator[str | None]:
+    """None (SQLite in the data directory), or a fresh PostgreSQL schema for this step."""
+    base = os.environ.get(CENTER_URL_ENV)
+    if not base:
+        yield None
+        return
+    from sqlalchemy import create_engine, text
+
+    from madoguchi.store.engine import parse_url
+
+    schema = f"bench_center_{port}"
+    admin = create_engine(parse_url(base), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 async def _serve(port: int, data_dir: Path) -> None:
+    with _event_log_url(port) as url:
+        await _serve_center(port, data_dir, url)
+
+
+async def _serve_center(port: int, data_dir: Path, url: str | None) -> None:
     from madoguchi.demo import open_around_the_clock
     from madoguchi.samples import load_sample_center
     from madoguchi.server import CenterServer, ServerOptions
@@ -237,6 +278,7 @@ async def _serve(port: int, data_dir: Path) -> None:
         ServerOptions(
             config=open_around_the_clock(load_sample_center()),
             data_dir=data_dir,
+            database_url=url,
             sip_host=HOST,
             sip_port=port,
             web=False,
