@@ -267,7 +267,7 @@ def run(quick: bool, console: Console) -> dict[str, Any]:
     if not quick:
         document["scaling"] = _scaling(day, center, console)
         ten = document["scaling"]["10"]
-        document["day10x"]["scaling_vs_day"] = ten["ours_cpu_per_contact_vs_1x"] * 10
+        document["day10x"]["scaling_vs_day"] = round(ten["ours_cpu_per_contact_vs_1x"] * 10, 2)
         console.print(
             f"day10x / day CPU time: {document['day10x']['scaling_vs_day']:.1f} (10 is linear); "
             f"SimPy: {ten['simpy_cpu_per_contact_vs_1x'] * 10:.1f}"
