@@ -74,7 +74,11 @@ def test_given_a_stored_campaign_when_started_paused_and_stopped_then_the_status
     tmp_path: Path,
 ) -> None:
     url = f"sqlite:///{tmp_path / 'c.db'}"
-    assert invoke("create", "renewal", "--db", url, "--mode", "progressive")[0] == 0
+    created = invoke("create", "renewal", "--db", url, "--mode", "progressive", "--queue",
+                     "orders", "--agents", "op04, op05", "--daily-cap", "300")  # fmt: skip
+    assert created[0] == 0
+    (row,) = stored(url, CampaignRow)
+    assert (row.queue, row.rules) == ("orders", {"agents": ["op04", "op05"], "daily_cap": 300})
     code, out, _ = invoke("start", "renewal", "--db", url)
     assert (code, out.split("\n")[0].split(" (")[0]) == (0, "renewal: running")
     assert invoke("pause", "renewal", "--db", url)[0] == 0

@@ -262,6 +262,17 @@ def create(
     kind: Annotated[str, typer.Option("--type", help="sales, appointment, survey…")] = "sales",
     mode: Annotated[str, typer.Option("--mode", help="preview, progressive…")] = "preview",
     tenant: TenantOpt = "default",
+    queue: Annotated[str | None, typer.Option("--queue", help="The agents' queue.")] = None,
+    agents: Annotated[
+        str | None,
+        typer.Option("--agents", help="Comma-separated agents who work it (progressive…)."),
+    ] = None,
+    daily_cap: Annotated[
+        int | None, typer.Option("--daily-cap", min=1, help="Most dials a day.")
+    ] = None,
+    daily_connect_cap: Annotated[
+        int | None, typer.Option("--daily-connect-cap", min=1, help="Most connects a day.")
+    ] = None,
 ) -> None:
     """Create a campaign (a draft) in the database."""
     from madoguchi.store.campaigns import find_campaign
@@ -270,7 +281,16 @@ def create(
         if find_campaign(db, tenant, campaign) is not None:
             typer.echo(f"{campaign}: already exists", err=True)
             raise typer.Exit(1)
-        _new_campaign(db, tenant, campaign, name or campaign, kind, mode)
+        row = _new_campaign(db, tenant, campaign, name or campaign, kind, mode)
+        row.queue = queue
+        rules: dict[str, Any] = {}
+        if agents:
+            rules["agents"] = [a.strip() for a in agents.split(",") if a.strip()]
+        if daily_cap is not None:
+            rules["daily_cap"] = daily_cap
+        if daily_connect_cap is not None:
+            rules["daily_connect_cap"] = daily_connect_cap
+        row.rules = rules
     typer.echo(f"{campaign}: created (draft)")
 
 
