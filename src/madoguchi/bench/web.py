@@ -24,6 +24,7 @@ look-up: p99 < 20 ms.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import gc
 import json
@@ -43,6 +44,9 @@ from rich.table import Table
 PG_URL = os.environ.get("MADOGUCHI_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PG_SCHEMA = "bench_web"
 """Schema prefix; the customer count is appended (one kept data set per size)."""
+REGISTER_WAIT_S = 90.0
+"""How long the clients may take to connect and get their snapshots (then the run goes on with
+those that did, and says how many failed and why)."""
 BENCH_PASSWORD = "bench-password-1"  # noqa: S105 - a throwaway user of a throwaway server
 
 
@@ -115,11 +119,13 @@ def serve(port: int, clients: int, rate: float, duration: float) -> None:
                 lifespan="off",
                 log_level="warning",
                 ws="websockets-sansio",
+                ws_per_message_deflate=False,  # as madoguchi serve runs it
                 backlog=2048,
             )
         )
         serving = asyncio.create_task(server.serve())
-        while connected() < clients:
+        deadline = time.monotonic() + REGISTER_WAIT_S
+        while connected() < clients and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         await asyncio.sleep(1.0)  # let the last snapshots go out
         gc.collect()
@@ -143,7 +149,15 @@ def serve(port: int, clients: int, rate: float, duration: float) -> None:
         await asyncio.sleep(2.0)
         cpu_s = time.process_time() - cpu_started
         wall_s = time.perf_counter() - started
-        print(json.dumps({"server_cpu_s": round(cpu_s, 2), "wall_s": round(wall_s, 2)}))
+        print(
+            json.dumps(
+                {
+                    "server_cpu_s": round(cpu_s, 2),
+                    "wall_s": round(wall_s, 2),
+                    "clients": connected(),
+                }
+            )
+        )
         sys.stdout.flush()
         server.should_exit = True
         await serving
@@ -175,6 +189,8 @@ class _StreamClient(asyncio.Protocol):
         transport.write(self.request)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if not self.registered:
+            self.sink.failed(f"closed before the snapshot ({exc or 'by the server'})")
         if not self.done.done():
             self.done.set_result(None)
 
@@ -193,7 +209,11 @@ class _StreamClient(asyncio.Protocol):
             if end < 0:
                 return
             if not buffer.startswith(b"HTTP/1.1 101"):
-                raise RuntimeError(bytes(buffer[:200]).decode(errors="replace"))
+                self.sink.failed(bytes(buffer[:60]).decode(errors="replace").splitlines()[0])
+                self.registered = True  # counted as failed once
+                if self.transport is not None:
+                    self.transport.close()
+                return
             del buffer[: end + 4]
             self.upgraded = True
             self._send(1, b'{"type":"register","last_event_id":null}')
@@ -221,6 +241,10 @@ class _StreamClient(asyncio.Protocol):
             elif opcode == 9:
                 self._send(10, payload)
             elif opcode == 8:
+                if not self.registered:
+                    code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else None
+                    self.sink.failed(f"closed with code {code} before the snapshot")
+                    self.registered = True
                 if self.transport is not None:
                     self.transport.close()
                 return
@@ -241,8 +265,7 @@ class _StreamClient(asyncio.Protocol):
         if kind == "snapshot":
             self.registered = True
             self.sink.registered += 1
-            if self.sink.registered == self.sink.clients:
-                self.sink.all_registered.set()
+            self.sink.settle()
         elif kind == "lagged":
             self.sink.lagged += 1
 
@@ -255,7 +278,18 @@ class _ClientSink:
         self.latencies: list[float] = []
         self.registered = 0
         self.lagged = 0
+        self.failures: dict[str, int] = {}
         self.all_registered = asyncio.Event()
+        """Set when every client has its snapshot or has failed."""
+
+    def failed(self, why: str) -> None:
+        """A client that never got its snapshot (kept by reason for the report)."""
+        self.failures[why] = self.failures.get(why, 0) + 1
+        self.settle()
+
+    def settle(self) -> None:
+        if self.registered + sum(self.failures.values()) >= self.clients:
+            self.all_registered.set()
 
 
 async def _stream_clients(
@@ -293,7 +327,10 @@ async def _stream_clients(
         protocols.append(protocol)
         if index % 50 == 49:
             await asyncio.sleep(0.05)
-    await asyncio.wait_for(sink.all_registered.wait(), 120)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(sink.all_registered.wait(), REGISTER_WAIT_S)
+    if sink.registered == 0:
+        raise RuntimeError(f"no client registered: {sink.failures}")
     while not sink.latencies:  # the server starts driving events a second after the last snapshot
         await asyncio.sleep(0.005)
     cpu_started = time.process_time()
@@ -310,6 +347,8 @@ async def _stream_clients(
         "latencies": sink.latencies,
         "received": len(sink.latencies),
         "lagged": sink.lagged,
+        "registered": sink.registered,
+        "failures": sink.failures,
         "client_cpu_s": round(cpu_s, 2),
         "client_wall_s": round(wall_s, 2),
     }
@@ -347,7 +386,11 @@ def _stream_benchmark(clients: int, rate: float, duration: float) -> dict[str, A
     try:
         measured = asyncio.run(_stream_clients(port, clients, expected, duration))
     finally:
-        out, _err = child.communicate(timeout=120)
+        try:
+            out, _err = child.communicate(timeout=REGISTER_WAIT_S + duration + 30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            out, _err = child.communicate()
     server = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
     latencies = [v * 1000 for v in measured["latencies"]]
     return {
@@ -355,7 +398,9 @@ def _stream_benchmark(clients: int, rate: float, duration: float) -> dict[str, A
         "events_per_s": rate,
         "duration_s": duration,
         "events_sent": expected,
-        "deliveries_expected": expected * clients,
+        "clients_registered": measured["registered"],
+        "client_failures": measured["failures"],
+        "deliveries_expected": expected * measured["registered"],
         "deliveries_received": measured["received"],
         "clients_dropped_lagging": measured["lagged"],
         "p50_ms": round(_percentile(latencies, 0.50), 2),
@@ -552,6 +597,12 @@ def run(quick: bool, console: Console) -> dict[str, Any]:
             f"stream p99 ({label})",
             f"{stream['p99_ms']} ms",
             "< 100 ms" if stream["clients"] == 500 else "",
+        )
+        table.add_row(
+            "  clients registered (failed: why)",
+            f"{stream['clients_registered']} / {stream['clients']}"
+            + (f" ({stream['client_failures']})" if stream["client_failures"] else ""),
+            "all",
         )
         table.add_row(
             "  deliveries, clients dropped",
