@@ -142,11 +142,13 @@ def _dialer(
 
 
 def _paced_by_server(ctx: Ctx, campaign: CampaignRow) -> bool:
-    """Whether the tenant's outbound gateway paces this campaign itself (progressive or
-    predictive): then agents do not pick its records by hand (no double dials)."""
+    """Whether the tenant's outbound gateway paces this campaign itself (progressive,
+    predictive or agentless): then agents do not pick its records by hand (no double
+    dials)."""
     return _gateway(ctx, campaign.tenant) is not None and campaign.mode in (
         DialingMode.PROGRESSIVE.value,
         DialingMode.PREDICTIVE.value,
+        DialingMode.AGENTLESS.value,
     )
 
 

@@ -82,6 +82,20 @@ class CampaignRules(BaseModel):
     """Weekdays with calling hours, Monday 0."""
     holidays_closed: bool = True
     """No calls on Japanese national holidays."""
+    callback_grace_s: float = Field(default=600.0, ge=0.0, le=86_400.0, allow_inf_nan=False)
+    """A callback promised to a named agent waits this long past its time for that agent
+    (then anyone on the campaign takes it)."""
+    lines: int = Field(default=2, ge=1, le=500)
+    """Agentless campaigns: simultaneous lines (calls ringing or playing at once)."""
+    message: Annotated[str | None, Field(min_length=1, max_length=1000)] = None
+    """Agentless campaigns: what the callee hears first (business name and purpose first);
+    absent: the campaign's ``script``."""
+    question: Annotated[str | None, Field(min_length=1, max_length=500)] = None
+    """Agentless campaigns: the keypad question (1 confirms, 2 asks for a change, 9 repeats)."""
+    max_tries: int = Field(default=3, ge=1, le=5)
+    """Agentless campaigns: times the question is asked before giving up (no input)."""
+    gather_timeout_s: float = Field(default=8.0, ge=1.0, le=30.0, allow_inf_nan=False)
+    """Agentless campaigns: seconds to wait for a key after the question."""
 
 
 class CampaignCreate(BaseModel):

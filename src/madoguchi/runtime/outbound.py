@@ -49,6 +49,7 @@ the gateway stops dialling it (logged once) and gives its idle agents back until
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import math
@@ -75,6 +76,15 @@ from madoguchi.core.dialer import (
     ProgressivePacer,
 )
 from madoguchi.core.dialer import events as dev
+from madoguchi.core.dialer.agentless import (
+    AgentlessAction,
+    AgentlessCall,
+    AgentlessScript,
+    AgentlessState,
+    GatherDigits,
+    HangUp,
+    PlayPrompt,
+)
 from madoguchi.core.dialer.blending import (
     BlendingPolicy,
     BlendingRules,
@@ -103,6 +113,7 @@ from madoguchi.store.campaigns import (
     epoch,
     new_dnc_entries,
     open_records,
+    pending_callbacks,
     store_dialer_events,
     today_counts,
 )
@@ -160,10 +171,37 @@ class Trunk:
 
 
 #: Campaign modes the gateway paces by itself (preview dials are asked for by an agent).
-PACED_MODES = frozenset({DialingMode.PROGRESSIVE.value, DialingMode.PREDICTIVE.value})
+PACED_MODES = frozenset(
+    {DialingMode.PROGRESSIVE.value, DialingMode.PREDICTIVE.value, DialingMode.AGENTLESS.value}
+)
 #: Seconds between two reads of the outbound tables.
 SYNC_INTERVAL_S = 1.0
 DEFAULT_MESSAGE = "ただいま担当者がお話しできません。改めてお電話いたします。失礼いたします。"
+DEFAULT_QUESTION = (
+    "確認される方は1を、変更をご希望の方は2を、もう一度お聞きになる方は9を押してください。"
+)
+#: Agentless campaigns: simultaneous lines when the campaign's rules do not say.
+DEFAULT_LINES = 2
+#: The longest an agentless call may last (then it is hung up: a stuck callee).
+AGENTLESS_MAX_S = 300.0
+#: The agent id recorded for what an agentless call did (no agent took part).
+AGENTLESS = "agentless"
+
+
+def agentless_script(row: CampaignRow) -> AgentlessScript:
+    """The script an agentless campaign plays: ``rules.message`` (else the campaign's
+    ``script``) and ``rules.question``; ValueError when there is nothing to say."""
+    rules = row.rules or {}
+    message = str(rules.get("message") or row.script or "").strip()
+    if not message:
+        raise ValueError(f"agentless campaign {row.key} has no message (rules.message or script)")
+    question = str(rules.get("question") or DEFAULT_QUESTION).strip()
+    return AgentlessScript(
+        message=message,
+        question=question,
+        max_tries=int(rules.get("max_tries") or 3),
+        gather_timeout_s=float(rules.get("gather_timeout_s") or 8.0),
+    )
 
 
 @dataclass
@@ -197,6 +235,16 @@ class CampaignRun:
     """The daily cap reached (``daily_cap``/``daily_connect_cap``), None while dialling."""
     window_closed: bool = False
     """Outside the calling window (campaign's zone): nothing is dialled, nobody is held."""
+    callbacks_upto: int = 0
+    """Highest callback row id given to the dialer."""
+    promised: dict[str, str] = field(default_factory=dict)
+    """dial id → the named agent of a callback being dialled (kept for that call)"""
+    script: AgentlessScript | None = None
+    """Agentless campaigns: what the calls say (None: agents take the calls)."""
+    lines: int = 0
+    """Agentless campaigns: simultaneous lines."""
+    talking: set[str] = field(default_factory=set)
+    """Agentless campaigns: dial ids answered and still playing or gathering."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +304,8 @@ class OutboundGateway:
         self.decisions: dict[str, TeamDecision] = {}
         """The policy's last decision per team (its allowance and why)."""
         self._preview_agents: set[str] = set()
+        self._callback_waits: set[tuple[str, str, float]] = set()
+        """(campaign, record, due) of callbacks already logged as waiting for their agent"""
         self._bad_rows: set[tuple[int, object]] = set()
         """(campaign row id, updated at) already reported as unusable"""
         self._queues_of: tuple[object, dict[str, tuple[str, ...]]] = (None, {})
@@ -355,11 +405,15 @@ class OutboundGateway:
                 CallbackRow.campaign_id == row.id, CallbackRow.done.is_(False)
             )
         )
+        callbacks_upto = 0
         for callback in callbacks:
+            callbacks_upto = max(callbacks_upto, callback.id)
             key = by_row.get(callback.record_id)
             if key is not None:
                 core[key].callback_at = epoch(callback.due)
                 core[key].callback_agent = callback.agent_id
+        agentless = campaign.mode is DialingMode.AGENTLESS
+        script = agentless_script(row) if agentless else None
         pacer = (
             PredictivePacer(campaign.target_abandon, campaign.connect_rule_s)
             if campaign.mode is DialingMode.PREDICTIVE
@@ -371,18 +425,21 @@ class OutboundGateway:
         rules = row.rules or {}
         run = CampaignRun(
             dialer,
-            campaign_agents(row) or self._default_agents(campaign),
+            () if agentless else campaign_agents(row) or self._default_agents(campaign),
             str(rules.get("recorded_message") or DEFAULT_MESSAGE),
             row_id=row.id,
             loaded_upto=max(by_row, default=0),
             updated_at=row.updated_at,
+            callbacks_upto=callbacks_upto,
+            script=script,
+            lines=_lines(rules) if agentless else 0,
         )
         log.info(
             "campaign %s (%s): dialling %d open records with %s; %d dials and %d connects today",
             campaign.id,
             campaign.mode.value,
             len(core),
-            ", ".join(run.agents) or "no agents",
+            f"{run.lines} lines, no agents" if agentless else ", ".join(run.agents) or "no agents",
             dials,
             connects,
         )
@@ -415,9 +472,19 @@ class OutboundGateway:
                     if campaign.mode is DialingMode.PREDICTIVE
                     else ProgressivePacer()
                 )
+            if (campaign.mode is DialingMode.AGENTLESS) != (run.script is not None):
+                # agents ↔ agentless: load it again as what it is now
+                del self.campaigns[row.key]
+                self._load(db, row, self.runtime.clock.now())
+                return
             dialer.campaign = campaign
-            run.agents = campaign_agents(row) or self._default_agents(campaign)
-            run.recorded_message = str((row.rules or {}).get("recorded_message") or DEFAULT_MESSAGE)
+            rules = row.rules or {}
+            if run.script is not None:
+                run.script = agentless_script(row)
+                run.lines = _lines(rules)
+            else:
+                run.agents = campaign_agents(row) or self._default_agents(campaign)
+            run.recorded_message = str(rules.get("recorded_message") or DEFAULT_MESSAGE)
         status = CampaignStatus(row.status)
         if status is not dialer.status:
             log.info("campaign %s is now %s", row.key, status.value)
@@ -433,12 +500,27 @@ class OutboundGateway:
             dialer.add_records(core_record(r) for r in fresh)
             run.loaded_upto = fresh[-1].id
             self._wake.set()
+        self._new_callbacks(db, row, run)
         for record_id, attempt_id in list(run.awaiting.items()):
             attempt = db.get(DialAttemptRow, attempt_id)
             if attempt is None or attempt.disposition is None:
                 continue
             del run.awaiting[record_id]
             self._after_disposition(db, run, record_id, attempt)
+
+    def _new_callbacks(self, db: Session, row: CampaignRow, run: CampaignRun) -> None:
+        """Callbacks stored since the last read (the API's callback route, a disposition):
+        the dialer dials each at its time, for its named agent or anyone."""
+        for callback in pending_callbacks(db, row, run.callbacks_upto):
+            run.callbacks_upto = callback.id
+            record = db.get(ListRecordRow, callback.record_id)
+            if record is None or record.key not in run.dialer.records:
+                continue  # closed before the campaign was loaded
+            run.dialer.schedule_callback(record.key, epoch(callback.due), callback.agent_id)
+            who = callback.agent_id or "anyone"
+            log.info("campaign %s: callback to %s (record %s) due %s for %s", row.key,
+                     record.number, record.key, callback.due, who)  # fmt: skip
+            self._wake.set()
 
     def _after_disposition(
         self, db: Session, run: CampaignRun, record_id: str, attempt: DialAttemptRow
@@ -575,10 +657,14 @@ class OutboundGateway:
             )
         return known
 
-    def _free_agents(self, run: CampaignRun) -> list[str]:
+    def _free_agents(self, run: CampaignRun, dial_id: str | None = None) -> list[str]:
+        """The campaign's reserved agents free for a call; an agent promised to a callback
+        being dialled is free only for that dial (``dial_id``), and comes first for it."""
         engine = self.runtime.engine
         campaign_id = run.dialer.campaign.id
-        return [
+        mine = run.promised.get(dial_id) if dial_id is not None else None
+        promised = set(run.promised.values())
+        free = [
             a
             for a in run.agents
             if (agent := engine.agents.get(a)) is not None
@@ -586,14 +672,22 @@ class OutboundGateway:
             and agent.campaign == campaign_id
             and agent.offer is None
             and a not in self._preview_agents
+            and (a not in promised or a == mine)
         ]
+        if mine in free:
+            free.remove(mine)
+            free.insert(0, mine)
+        return free
 
     def _pace(self, run: CampaignRun) -> None:
         now = self.runtime.clock.now()
-        free = self._free_agents(run)
+        free = [] if run.script is not None else self._free_agents(run)
         while run.waiting and free:
             dial_id, call, leg, answered_at = run.waiting.pop(0)
-            self._connect(run, dial_id, call, leg, free.pop(0), answered_at)
+            mine = run.promised.get(dial_id)
+            agent = mine if mine in free else free[0]
+            free.remove(agent)
+            self._connect(run, dial_id, call, leg, agent, answered_at)
         capped = run.dialer.cap_reached(now)
         if capped != run.capped:
             campaign = run.dialer.campaign
@@ -621,22 +715,36 @@ class OutboundGateway:
             self._wake.set()
         if run.dialer.status is not CampaignStatus.RUNNING or capped is not None or closed:
             return
-        if run.row_id is not None and self.sessions is not None and free:
+        # agentless: a line is free when no call of the campaign rings or plays on it
+        seats = max(0, run.lines - len(run.talking)) if run.script is not None else len(free)
+        if run.row_id is not None and self.sessions is not None and seats:
             with self.sessions() as db:  # do-not-call as of this moment
                 self._refresh_dnc(db)
         state = PacingState(
             now=now,
-            free_agents=len(free),
+            free_agents=seats,
             busy_elapsed=[now - s for s in run.busy_since.values()],
             ringing_elapsed=[now - s for s in run.ringing.values()],
         )
-        events = run.dialer.place_dials(now, state)
+        events = run.dialer.place_dials(now, state, None if run.script is not None else free)
         self._commit(run, events)
         for item in events:
             if isinstance(item, DialPlaced):
                 run.ringing[item.dial_id] = now
                 run.dial_records[item.dial_id] = item.record_id
+                if item.agent_id is not None:
+                    run.promised[item.dial_id] = item.agent_id
+                    log.info("campaign %s: callback dial %s kept for %s", item.campaign,
+                             item.dial_id, item.agent_id)  # fmt: skip
                 self._spawn(self._dial(run, item))
+        if run.script is None and not events:
+            for record_id, agent, due in run.dialer.waiting_callbacks(now):
+                key = (run.dialer.campaign.id, record_id, due)
+                if key not in self._callback_waits:
+                    self._callback_waits.add(key)
+                    log.info("campaign %s: callback for record %s waits for %s (up to %.0f s "
+                             "past its time)", run.dialer.campaign.id, record_id, agent,
+                             run.dialer.campaign.callback_grace_s)  # fmt: skip
 
     # ================================================================ one dial
     async def _invite(self, dial_id: str, number: str) -> tuple[Call | None, RtpEndpoint]:
@@ -675,21 +783,40 @@ class OutboundGateway:
         remote = call.remote_sdp
         if remote is not None:
             leg.payload_type = remote.codec
+            if remote.telephone_event_pt is not None:  # keypad digits as the callee sends them
+                leg.telephone_event_pt = remote.telephone_event_pt
             leg.set_remote((remote.address, remote.port))
         return DialOutcome.ANSWERED
 
     async def _dial(self, run: CampaignRun, placed: DialPlaced) -> None:
+        try:
+            await self._dial_and_connect(run, placed)
+        finally:
+            run.promised.pop(placed.dial_id, None)
+            self._wake.set()
+
+    async def _dial_and_connect(self, run: CampaignRun, placed: DialPlaced) -> None:
         campaign = run.dialer.campaign
-        call, leg = await self._invite(placed.dial_id, placed.number)
-        if call is None:
-            self._result(run, placed.dial_id, DialOutcome.FAILED)
-            return
-        outcome = await self._ring(call, leg, campaign.ring_timeout_s)
-        self._result(run, placed.dial_id, outcome)
-        if outcome is not DialOutcome.ANSWERED:
-            return
+        script = run.script
+        if script is not None:
+            run.talking.add(placed.dial_id)  # the line is taken from the dial on
+        try:
+            call, leg = await self._invite(placed.dial_id, placed.number)
+            if call is None:
+                self._result(run, placed.dial_id, DialOutcome.FAILED)
+                return
+            outcome = await self._ring(call, leg, campaign.ring_timeout_s)
+            self._result(run, placed.dial_id, outcome)
+            if outcome is not DialOutcome.ANSWERED:
+                return
+            if script is not None:
+                run.dial_records.pop(placed.dial_id, None)
+                await self._agentless(run, script, placed, call, leg)
+                return
+        finally:
+            run.talking.discard(placed.dial_id)
         now = self.runtime.clock.now()
-        free = self._free_agents(run)
+        free = self._free_agents(run, placed.dial_id)
         if free:
             self._connect(run, placed.dial_id, call, leg, free[0], now)
             return
@@ -764,6 +891,132 @@ class OutboundGateway:
         finally:
             call.hangup()
             leg.close()
+
+    # ================================================================ agentless calls
+    async def _agentless(
+        self,
+        run: CampaignRun,
+        script: AgentlessScript,
+        placed: DialPlaced,
+        call: Call,
+        leg: RtpEndpoint,
+    ) -> None:
+        """Play an answered agentless call: the message, the keypad question (keys by RFC
+        4733 or SIP INFO), the thanks, then hang up; store the result."""
+        clock = self.runtime.clock
+        started = clock.now()
+        machine = AgentlessCall(script, placed.campaign, placed.record_id, placed.dial_id)
+        keys: collections.deque[str] = collections.deque()
+        leg.on_dtmf = keys.append
+        call.on_dtmf = keys.append
+        pending: list[AgentlessAction] = machine.answered(started)
+        try:
+            while machine.state is not AgentlessState.ENDED:
+                if not pending or clock.now() - started > AGENTLESS_MAX_S:
+                    log.warning("agentless dial %s: stuck while %s; hanging up",
+                                placed.dial_id, machine.state.value)  # fmt: skip
+                    machine.hung_up(clock.now())
+                    break
+                action = pending.pop(0)
+                if isinstance(action, HangUp):
+                    break
+                answer: list[AgentlessAction] = []
+                if isinstance(action, PlayPrompt):
+                    audio = await self.voice.prompts.get_async(action.text, action.language)
+                    if not action.barge_in:
+                        keys.clear()
+                    leg.play(audio)
+                    while True:
+                        what, key = await self._await_input(
+                            call, leg, keys, None, playing=True, listen=action.barge_in
+                        )
+                        if what != "key":
+                            break
+                        answer = machine.digits(key, clock.now())
+                        if answer:
+                            break  # a choice or another try: the prompt stops
+                        # a stray key during the message: the message goes on
+                else:
+                    assert isinstance(action, GatherDigits)
+                    deadline = clock.now() + action.timeout_s
+                    what, key = await self._await_input(
+                        call, leg, keys, deadline, playing=False, listen=True
+                    )
+                    if what == "key":
+                        answer = machine.digits(key, clock.now())
+                now = clock.now()
+                if what == "hangup":
+                    machine.hung_up(now)
+                elif what == "done":
+                    pending = machine.prompt_done(now) + pending
+                elif what == "timeout":
+                    pending = machine.gather_timed_out(now)
+                else:
+                    leg.stop_playback()
+                    pending = answer
+        except Exception:  # a prompt that cannot be synthesized, a media failure
+            log.exception("agentless dial %s failed while %s; hanging up", placed.dial_id,
+                          machine.state.value)  # fmt: skip
+            if machine.state is not AgentlessState.ENDED:
+                machine.hung_up(clock.now())
+        finally:
+            if call.state is not CallState.ENDED:
+                call.hangup()
+            leg.close()
+            self._agentless_result(run, machine, clock.now())
+
+    async def _await_input(
+        self,
+        call: Call,
+        leg: RtpEndpoint,
+        keys: collections.deque[str],
+        deadline: float | None,
+        *,
+        playing: bool,
+        listen: bool,
+    ) -> tuple[str, str]:
+        """Wait for a key (when listening), the callee's hang-up, the end of the prompt
+        being played, or the deadline: (``key``/``hangup``/``done``/``timeout``, key)."""
+        clock = self.runtime.clock
+        while True:
+            if call.state is CallState.ENDED:
+                return "hangup", ""
+            if keys:
+                key = keys.popleft()
+                if listen:
+                    return "key", key
+                continue
+            if playing and leg.queued_frames == 0:
+                return "done", ""
+            if deadline is not None and clock.now() >= deadline:
+                return "timeout", ""
+            await asyncio.sleep(0.05)
+
+    def _agentless_result(self, run: CampaignRun, machine: AgentlessCall, now: float) -> None:
+        """Store an agentless call's result and what it means for the record: confirmed
+        closes it (``completed``), a change request closes it as ``change_requested`` for
+        staff to call back, anything else is retried as after a no-answer."""
+        result = machine.result or "hung_up"
+        if not machine.events:  # ended without the machine's own result (a stuck call)
+            machine.hung_up(now)
+        events: list[Event] = list(machine.events)
+        record_id = machine.record_id
+        dialer = run.dialer
+        if result == "confirmed":
+            events.extend(dialer.disposition(record_id, AGENTLESS, "completed", now))
+            events = [e for e in events if not isinstance(e, dev.OutboundDispositioned)]
+        elif result == "change_requested":
+            dialer.close_record(record_id, "change_requested")
+            events.append(
+                dev.RecordClosed(at=now, campaign=dialer.campaign.id, record_id=record_id,
+                                 reason="change_requested")
+            )  # fmt: skip
+        else:
+            events.extend(dialer.retry_later(record_id, now))
+        log.info("agentless dial %s (record %s): %s, keys %r, asked %d time(s)",
+                 machine.dial_id, record_id, result, machine.keys, machine.tries)  # fmt: skip
+        self._commit(run, events)
+        self._wake.set()
 
     # ================================================================ preview dials
     def agent_not_ready(self, agent_id: str, campaign: str) -> str | None:
@@ -1046,6 +1299,14 @@ def _rules_of(campaign: Campaign) -> dict[str, Any]:
         rules["window_start"] = _clock(spans[0].start)
         rules["window_end"] = _clock(spans[0].end)
     return rules
+
+
+def _lines(rules: dict[str, Any]) -> int:
+    """An agentless campaign's simultaneous lines from its rules (at least one)."""
+    try:
+        return max(1, int(rules.get("lines") or DEFAULT_LINES))
+    except (TypeError, ValueError):
+        return DEFAULT_LINES
 
 
 def _clock(minute: int) -> str:

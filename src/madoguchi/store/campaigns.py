@@ -219,6 +219,7 @@ def core_campaign(row: CampaignRow) -> Campaign:
             "target_abandon",
             "ring_timeout_s",
             "connect_rule_s",
+            "callback_grace_s",
         )
         if name in rules
     }
@@ -481,6 +482,14 @@ def attempt_events(db: Session, campaign: CampaignRow) -> list[Event]:
                         talk_s=row.talk_s, **base,
                     )
                 )  # fmt: skip
+        if row.disposition and row.agent_id is None and row.connected is False:
+            out.append(  # an agentless call's result (no agent took part)
+                ev.AgentlessResulted(
+                    at=epoch(row.ended_at) if row.ended_at else at + ring, dial_id=dial,
+                    campaign=campaign.key, record_id=record, result=row.disposition,
+                    duration_s=row.talk_s or 0.0,
+                )
+            )  # fmt: skip
         if row.disposition and row.agent_id:
             out.append(
                 ev.OutboundDispositioned(
@@ -668,6 +677,14 @@ def store_dialer_events(
             if found is not None:
                 found.talk_s = item.talk_s
                 found.ended_at = stamp(item.at)
+        elif isinstance(item, ev.AgentlessResulted):
+            found = db.get(DialAttemptRow, attempts.get(item.dial_id, 0))
+            if found is not None:
+                # an agentless call's result: the disposition with no agent
+                found.disposition = item.result
+                found.talk_s = item.duration_s
+                found.ended_at = stamp(item.at)
+                found.notes = f"agentless: keys {item.keys or 'none'}, asked {item.tries}x"
         elif isinstance(item, ev.AttemptScheduled):
             row = record(item.record_id)
             if row is not None:

@@ -108,6 +108,9 @@ class Campaign:
     connect_rule_s: float = 2.0
     """An answered callee must reach an agent within this, or hears the recorded message."""
     ring_timeout_s: float = 30.0
+    callback_grace_s: float = 600.0
+    """A callback promised to a named agent waits this long past its time for that agent,
+    then whoever works the campaign may take it."""
     status: CampaignStatus = CampaignStatus.DRAFT
 
     def retry_delay(self, outcome: DialOutcome) -> float | None:

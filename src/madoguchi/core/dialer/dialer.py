@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date
 
 from madoguchi.core.config import is_holiday, local_datetime
@@ -106,7 +107,8 @@ class Dialer:
         return len(self._dials)
 
     def has_due(self, now: float) -> bool:
-        """Whether a record is due for a dial now (a fresh one, a retry or a callback)."""
+        """Whether a record may be due for a dial now (a fresh one, a retry or a callback;
+        an entry superseded since it was queued counts until it is popped)."""
         return bool(
             self._fresh
             or (self._callbacks and self._callbacks[0][0] <= now)
@@ -180,46 +182,106 @@ class Dialer:
 
     # -- dialling ------------------------------------------------------------------------
 
-    def place_dials(self, now: float, state: PacingState) -> list[Event]:
+    def place_dials(
+        self, now: float, state: PacingState, free_agents: Collection[str] | None = None
+    ) -> list[Event]:
         """Ask the pacer how many dials are wanted and place them (checked one by one).
-        Nothing is taken from the list while a daily cap is reached (:meth:`cap_reached`)."""
+        Nothing is taken from the list while a daily cap is reached (:meth:`cap_reached`).
+
+        Callbacks due come first, at their time, before the list's order. With
+        ``free_agents`` (who could take a call now), a callback promised to a named agent
+        waits until that agent is among them (its ``DialPlaced`` names the agent), or until
+        ``callback_grace_s`` past its time, when anyone may take it (``agent_id`` None);
+        without it, named callbacks are dialled at their time for their agent."""
         if self.status is not CampaignStatus.RUNNING or self.cap_reached(now) is not None:
             return []
         wanted = self.pacer.dials_wanted(state)
+        free = set(free_agents) if free_agents is not None else None
         events: list[Event] = []
         while wanted > 0:
-            record = self._next_due(now)
-            if record is None:
+            due = self._next_due(now, free)
+            if due is None:
                 break
-            placed = self._dial(record, now)
+            record, agent = due
+            placed = self._dial(record, now, agent)
             events.append(placed)
             if isinstance(placed, DialPlaced):
                 wanted -= 1
+                if free is not None and agent is not None:
+                    free.discard(agent)  # promised to this callback
         return events
 
     def dial_record(self, record_id: str, now: float, agent_id: str | None = None) -> Event:
         """Dial one record now (preview mode, or a callback to a named agent)."""
         record = self._record(record_id)
-        return self._dial(record, now, agent_id)
+        return self._dial(record, now, agent_id or record.callback_agent)
 
     def next_preview(self, now: float) -> ListRecord | None:
         """The record an agent in preview mode should see next (not yet dialled)."""
-        record = self._next_due(now)
-        if record is not None:  # put it back: previewing does not consume it
+        due = self._next_due(now)
+        if due is None:
+            return None
+        record = due[0]  # put it back: previewing does not consume it
+        if record.callback_at is not None:
+            heapq.heappush(self._callbacks, (record.callback_at, next(self._seq), record.id))
+        else:
             heapq.heappush(self._retries, (now, next(self._seq), record.id))
         return record
 
-    def _next_due(self, now: float) -> ListRecord | None:
-        if self._callbacks and self._callbacks[0][0] <= now:
-            return self.records[heapq.heappop(self._callbacks)[2]]
-        prefer_fresh = self._in_preferred(now) or not (self._retries and self._retries[0][0] <= now)
-        if prefer_fresh and self._fresh:
-            return self.records[self._fresh.popleft()]
-        if self._retries and self._retries[0][0] <= now:
-            return self.records[heapq.heappop(self._retries)[2]]
-        if self._fresh:
-            return self.records[self._fresh.popleft()]
-        return None
+    def _next_due(
+        self, now: float, free: set[str] | None = None
+    ) -> tuple[ListRecord, str | None] | None:
+        callback = self._due_callback(now, free)
+        if callback is not None:
+            return callback
+        while True:
+            retry_due = bool(self._retries) and self._retries[0][0] <= now
+            prefer_fresh = self._in_preferred(now) or not retry_due
+            if self._fresh and (prefer_fresh or not retry_due):
+                record = self.records[self._fresh.popleft()]
+                if record.callback_at is not None or record.attempts > 0:
+                    continue  # a callback holds it, or it was dialled meanwhile
+                return record, None
+            if retry_due:
+                record = self.records[heapq.heappop(self._retries)[2]]
+                if record.callback_at is not None or record.next_attempt_at > now:
+                    continue  # a callback holds it, or a later schedule replaced this one
+                return record, None
+            return None
+
+    def _due_callback(
+        self, now: float, free: set[str] | None
+    ) -> tuple[ListRecord, str | None] | None:
+        """The first callback due that may be dialled now (see :meth:`place_dials`)."""
+        waiting: list[tuple[float, int, str]] = []
+        found: tuple[ListRecord, str | None] | None = None
+        while self._callbacks and self._callbacks[0][0] <= now:
+            entry = heapq.heappop(self._callbacks)
+            record = self.records[entry[2]]
+            if record.callback_at != entry[0] or record.closed is not None:
+                continue  # dialled, replaced by a later callback, or closed
+            agent = record.callback_agent
+            if agent is None or free is None or agent in free:
+                found = (record, agent)
+                break
+            if now >= entry[0] + self.campaign.callback_grace_s:
+                found = (record, None)  # the named agent did not come: anyone takes it
+                break
+            waiting.append(entry)  # waits for its agent
+        for entry in waiting:
+            heapq.heappush(self._callbacks, entry)
+        return found
+
+    def waiting_callbacks(self, now: float) -> list[tuple[str, str, float]]:
+        """Callbacks due and waiting for their named agent: (record id, agent, due)."""
+        return [
+            (rid, record.callback_agent, due)
+            for due, _seq, rid in self._callbacks
+            if due <= now
+            and (record := self.records[rid]).callback_at == due
+            and record.closed is None
+            and record.callback_agent is not None
+        ]
 
     def _dial(self, record: ListRecord, now: float, agent_id: str | None = None) -> Event:
         campaign = self.campaign
@@ -240,6 +302,8 @@ class Dialer:
             )
         record.attempts += 1
         record.callback_at = None
+        record.callback_agent = None
+        record.next_attempt_at = math.inf  # until its result, a retry or a disposition says
         dial_id = f"{campaign.id}-d{next(self._dial_seq)}"
         self._dials[dial_id] = (record.id, now)
         self._count(now, dials=1)
@@ -251,7 +315,7 @@ class Dialer:
             record_id=record.id,
             number=record.number,
             attempt=record.attempts,
-            agent_id=agent_id or record.callback_agent,
+            agent_id=agent_id,
         )
 
     def _block_reason(self, record: ListRecord, now: float) -> str | None:
