@@ -394,3 +394,90 @@ async def test_preview_dial_from_the_api_goes_over_the_trunk_and_its_result_come
         records = {r.number: r for r in db.scalars(select(ListRecordRow))}
     assert records["+81312345673"].closed == "invalid_number"  # never dialled again
     assert records["+81312345672"].next_attempt_at is not None  # busy: retried later
+
+
+# ---------------------------------------------------------------- agentless over the trunk
+
+REMINDER = {
+    **ALWAYS,
+    "lines": 2,
+    "message": "みどり歯科です。ご予約の確認です。",
+    "question": "確認は1を、変更は2を押してください。",
+    "max_tries": 1,
+    "gather_timeout_s": 2.0,
+}
+
+
+@pytest.mark.peer
+async def test_agentless_reminder_is_dialled_by_serve_and_the_keypad_answer_is_stored(
+    tmp_path: Path,
+) -> None:
+    ports = {"1": free_port(), "2": free_port(), "3": free_port()}
+    callees = [
+        asyncio.create_task(  # answers, listens, presses 1 (RFC 4733)
+            run_sipp("-sf", str(SCENARIOS / "callee_presses_1.xml"), "-p", str(ports["1"]),
+                     "-mp", str(free_port()), "-m", "1", cwd=tmp_path, timeout=50)
+        ),
+        asyncio.create_task(  # answers and says nothing
+            run_sipp("-sn", "uas", "-rtp_echo", "-p", str(ports["2"]), "-m", "1", cwd=tmp_path,
+                     timeout=50)
+        ),
+        asyncio.create_task(  # busy
+            run_sipp("-sf", str(SCENARIOS / "callee_busy.xml"), "-p", str(ports["3"]), "-m", "1",
+                     cwd=tmp_path, timeout=50)
+        ),
+    ]  # fmt: skip
+    await asyncio.sleep(1.0)  # let sipp bind
+    server = await web_server(tmp_path, ports["1"])
+    (gateway, _task) = server.outbound[0]
+    gateway.trunk = RoutedTrunk(ports)
+    events: list[Event] = []
+    server.runtime.listen(lambda _i, e: events.append(e))
+    sv = await signed_in(server, "sv01")
+    try:
+        body = {"key": "remind", "name": "予約リマインド", "type": "reminder",
+                "mode": "agentless", "rules": REMINDER}  # fmt: skip
+        created = await sv.post("/api/v1/campaigns", json=body)
+        assert created.status_code == 201, created.text
+        assert (await sv.post("/api/v1/dnc", json={"number": "03-1234-5674"})).status_code == 200
+        csv = "phone,name\n03-1234-5671,確認\n03-1234-5672,無言\n03-1234-5673,話し中\n"
+        csv += "03-1234-5674,拒否\n"
+        upload = {"file": ("list.csv", csv.encode(), "text/csv")}
+        assert (await sv.post("/api/v1/campaigns/remind/list", files=upload)).status_code == 200
+        assert (await sv.post("/api/v1/campaigns/remind/start")).status_code == 200
+        results = await asyncio.wait_for(asyncio.gather(*callees), 70)
+        for _ in range(50):  # the last result is stored after the BYE
+            await asyncio.sleep(0.1)
+            if not gateway.campaigns["remind"].talking:
+                break
+        agent = await signed_in(server, "op01")  # the server dials it: no hand dialling
+        preview = (await agent.get("/api/v1/campaigns/remind/preview")).json()
+        await agent.aclose()
+        report = (await sv.get("/api/v1/campaigns/remind/report")).json()
+    finally:
+        await sv.aclose()
+        await server.stop()
+    for result in results:
+        assert result.returncode == 0, result.output
+    assert preview["reason"] == "paced_by_server"
+    stored = {r.number: r for r in attempts(server)}
+    confirmed, silent = stored["+81312345671"], stored["+81312345672"]
+    assert (confirmed.outcome, confirmed.disposition, confirmed.agent_id) == (
+        "answered", "confirmed", None,
+    )  # fmt: skip
+    assert "keys 1" in confirmed.notes
+    assert (silent.outcome, silent.disposition) == ("answered", "no_input")
+    assert stored["+81312345673"].outcome == "busy"
+    assert stored["+81312345674"].blocked_reason == "do_not_call"
+    with server.app.state.ctx.sessions() as db:
+        records = {r.number: r for r in db.scalars(select(ListRecordRow))}
+    assert records["+81312345671"].closed == "completed"  # confirmed: done
+    assert records["+81312345672"].closed is None  # nobody answered the question: retried
+    assert records["+81312345672"].next_attempt_at is not None
+    assert records["+81312345673"].closed is None  # busy: retried
+    assert not any(isinstance(e, OutboundConnected) for e in events)  # no agent took part
+    outcomes = report["total"]["outcomes"]
+    assert outcomes["agentless:confirmed"] == 1
+    assert outcomes["agentless:no_input"] == 1
+    assert report["total"]["attempts"] == 3
+    assert report["total"]["blocked"] == 1
