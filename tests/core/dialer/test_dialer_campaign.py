@@ -273,3 +273,57 @@ def test_given_the_campaign_zone_then_window_open_and_has_due_tell_when_to_hold_
     dialer.dial_result(placed.dial_id, DialOutcome.BUSY, at(25, 10, 1))  # retried in 15 min
     assert not dialer.has_due(at(25, 10, 10))
     assert dialer.has_due(at(25, 10, 16))
+
+
+def test_given_a_callback_set_on_a_fresh_record_then_it_waits_for_its_time_not_list_order() -> None:
+    dialer = make_dialer("+81312345671", "+81312345672", "+81312345673")
+    dialer.schedule_callback("r1", at(25, 14))  # r1 is first on the list, promised for 14:00
+    morning = dialer.place_dials(at(25, 10), free(3, at(25, 10)))
+    assert [e.record_id for e in morning if isinstance(e, DialPlaced)] == ["r2", "r3"]
+    assert dialer.place_dials(at(25, 13, 59), free(3, at(25, 13, 59))) == []
+    (due,) = dialer.place_dials(at(25, 14), free(3, at(25, 14)))
+    assert isinstance(due, DialPlaced)
+    assert (due.record_id, due.agent_id) == ("r1", None)
+    assert dialer.place_dials(at(25, 15), free(3, at(25, 15))) == []  # dialled once
+
+
+def test_given_a_named_agents_callback_then_it_waits_for_that_agent_then_anyone_after_grace() -> (
+    None
+):
+    dialer = make_dialer("+81312345671", "+81312345672", callback_grace_s=600.0)
+    dialer.schedule_callback("r2", at(25, 10), "a7")
+    # a1 is free, a7 is not: r2 waits for a7, r1 goes to whoever is free
+    first = dialer.place_dials(at(25, 10), free(1, at(25, 10)), free_agents=["a1"])
+    assert [(e.record_id, e.agent_id) for e in first if isinstance(e, DialPlaced)] == [("r1", None)]
+    assert dialer.waiting_callbacks(at(25, 10, 5)) == [("r2", "a7", at(25, 10))]
+    assert dialer.place_dials(at(25, 10, 5), free(1, at(25, 10, 5)), free_agents=["a1"]) == []
+    # a7 becomes free: the callback is theirs
+    (kept,) = dialer.place_dials(at(25, 10, 6), free(2, at(25, 10, 6)), free_agents=["a1", "a7"])
+    assert isinstance(kept, DialPlaced)
+    assert (kept.record_id, kept.agent_id) == ("r2", "a7")
+
+
+def test_given_a_named_agent_who_never_comes_then_anyone_takes_the_callback_after_grace() -> None:
+    dialer = make_dialer("+81312345671", callback_grace_s=300.0)
+    dialer.schedule_callback("r1", at(25, 10), "a7")
+    assert dialer.place_dials(at(25, 10, 4), free(1, at(25, 10, 4)), free_agents=["a1"]) == []
+    (fallback,) = dialer.place_dials(at(25, 10, 5), free(1, at(25, 10, 5)), free_agents=["a1"])
+    assert isinstance(fallback, DialPlaced)
+    assert (fallback.record_id, fallback.agent_id) == ("r1", None)
+    assert dialer.waiting_callbacks(at(25, 10, 6)) == []
+
+
+def test_given_a_callback_dialled_before_its_retry_then_the_old_retry_is_not_dialled() -> None:
+    dialer = make_dialer("+81312345671")
+    (placed,) = dialer.place_dials(at(25, 10), free(1, at(25, 10)))
+    assert isinstance(placed, DialPlaced)
+    dialer.dial_result(placed.dial_id, DialOutcome.BUSY, at(25, 10))  # retry at 10:15
+    dialer.schedule_callback("r1", at(25, 10, 5))
+    (callback,) = dialer.place_dials(at(25, 10, 5), free(1, at(25, 10, 5)))
+    assert isinstance(callback, DialPlaced)
+    # the 10:15 retry was replaced: nothing while the callback's call is live
+    assert dialer.place_dials(at(25, 10, 20), free(1, at(25, 10, 20))) == []
+    dialer.dial_result(callback.dial_id, DialOutcome.NO_ANSWER, at(25, 10, 21))
+    assert dialer.place_dials(at(25, 11), free(1, at(25, 11))) == []  # retried at 12:21
+    (retry,) = dialer.place_dials(at(25, 12, 21), free(1, at(25, 12, 21)))
+    assert isinstance(retry, DialPlaced)
