@@ -16,8 +16,8 @@ from madoguchi.core.flows.model import Condition
 Test = Callable[[dict[str, str], FlowEnvironment | None, float], bool]
 """A compiled condition: ``test(variables, environment, now)``."""
 
-_MINUTE_MEMO: dict[tuple[int, int], tuple[HoursCalendar, bool, bool, str | None]] = {}
-"""(calendar identity, minute) → (calendar, open, national holiday, closure name).
+_MINUTE_MEMO: dict[tuple[int, int], tuple[HoursCalendar, tuple[bool, bool, str | None]]] = {}
+"""(calendar identity, minute) → (calendar, (open, national holiday, closure name)).
 
 Calendars change state on whole minutes, and many contacts ask in the same minute: the first
 one computes, the others read.
@@ -28,7 +28,7 @@ def _calendar_state(calendar: HoursCalendar, now: float) -> tuple[bool, bool, st
     key = (id(calendar), int(now // 60.0))
     known = _MINUTE_MEMO.get(key)
     if known is not None and known[0] is calendar:
-        return known[1], known[2], known[3]
+        return known[1]
     if len(_MINUTE_MEMO) > 4096:
         _MINUTE_MEMO.clear()
     day = local_datetime(now, calendar.timezone).date()
@@ -38,7 +38,7 @@ def _calendar_state(calendar: HoursCalendar, now: float) -> tuple[bool, bool, st
         is_holiday(calendar.holiday_country, day),
         closure.name if closure is not None else None,
     )
-    _MINUTE_MEMO[key] = (calendar, *state)
+    _MINUTE_MEMO[key] = (calendar, state)
     return state
 
 
