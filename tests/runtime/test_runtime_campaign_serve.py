@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from voice_support import AgentPhone
 from madoguchi.api.seed import seed_sample_users
 from madoguchi.core.config import CenterConfig, TrunkConfig
 from madoguchi.core.dialer import DialOutcome
-from madoguchi.core.dialer.events import DialBlocked, DialResulted, OutboundConnected
+from madoguchi.core.dialer.events import DialBlocked, DialPlaced, DialResulted, OutboundConnected
 from madoguchi.core.events import Event
 from madoguchi.core.model import AgentState, WorkMode
 from madoguchi.core.routing import commands as rc
@@ -32,7 +33,7 @@ from madoguchi.runtime.outbound import Trunk
 from madoguchi.samples import load_sample_center
 from madoguchi.server import CenterServer, ServerOptions
 from madoguchi.settings import Settings
-from madoguchi.store.campaigns import DialAttemptRow, ListRecordRow
+from madoguchi.store.campaigns import CallbackRow, DialAttemptRow, ListRecordRow
 
 PASSWORD = "phone-secret-3"
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -481,3 +482,65 @@ async def test_agentless_reminder_is_dialled_by_serve_and_the_keypad_answer_is_s
     assert outcomes["agentless:no_input"] == 1
     assert report["total"]["attempts"] == 3
     assert report["total"]["blocked"] == 1
+
+
+# ---------------------------------------------------------------- callbacks at their time
+
+
+@pytest.mark.peer
+async def test_callback_set_through_the_api_while_serve_dials_is_dialled_at_its_time_for_its_agent(
+    tmp_path: Path,
+) -> None:
+    ports = {"1": free_port(), "2": free_port()}
+    callees = [
+        asyncio.create_task(
+            run_sipp("-sn", "uas", "-rtp_echo", "-p", str(port), "-m", "1", cwd=tmp_path,
+                     timeout=50)
+        )
+        for port in ports.values()
+    ]  # fmt: skip
+    await asyncio.sleep(1.0)  # let sipp bind
+    server = await web_server(tmp_path, ports["1"])
+    (gateway, _task) = server.outbound[0]
+    gateway.trunk = RoutedTrunk(ports)
+    events: list[Event] = []
+    server.runtime.listen(lambda _i, e: events.append(e))
+    sv = await signed_in(server, "sv01")
+    phones: list[AgentPhone] = []
+    try:
+        body = {"key": "renewal", "name": "更新のご案内", "mode": "progressive",
+                "queue": "orders", "rules": {**ALWAYS, "agents": ["op04", "op06"]}}  # fmt: skip
+        assert (await sv.post("/api/v1/campaigns", json=body)).status_code == 201
+        csv = "phone,name\n03-1234-5672,佐藤\n03-1234-5671,鈴木\n"
+        upload = {"file": ("list.csv", csv.encode(), "text/csv")}
+        assert (await sv.post("/api/v1/campaigns/renewal/list", files=upload)).status_code == 200
+        assert (await sv.post("/api/v1/campaigns/renewal/start")).status_code == 200
+        await asyncio.sleep(1.5)  # loaded by the running gateway; nobody to dial for yet
+        assert "renewal" in gateway.campaigns
+        due = server.runtime.clock.now() + 5.0
+        # r1 is first on the list; its callback is promised to op06 in five seconds
+        callback = await sv.post(
+            "/api/v1/campaigns/renewal/records/r1/callbacks",
+            json={"at": datetime.fromtimestamp(due, UTC).isoformat(), "agent_id": "op06"},
+        )
+        assert callback.status_code == 201, callback.text
+        phones.append(await agent_phone_ready(server, "op04", WorkMode.OUTBOUND))
+        await asyncio.sleep(1.5)  # op04 takes r2 (list order); r1 is not op04's
+        phones.append(await agent_phone_ready(server, "op06", WorkMode.OUTBOUND))
+        results = await asyncio.wait_for(asyncio.gather(*callees), 60)
+    finally:
+        await sv.aclose()
+        for phone in phones:
+            await phone.close()
+        await server.stop()
+    for result in results:
+        assert result.returncode == 0, result.output
+    placed = [e for e in events if isinstance(e, DialPlaced)]
+    # r1 (first on the list) waited for its time; r2 went first, to whoever was free
+    assert [(e.record_id, e.agent_id) for e in placed] == [("r2", None), ("r1", "op06")]
+    assert placed[1].at >= due - 0.05  # at its time, not before
+    connected = {e.record_id: e.agent_id for e in events if isinstance(e, OutboundConnected)}
+    assert connected == {"r1": "op06", "r2": "op04"}
+    with server.app.state.ctx.sessions() as db:
+        (row,) = db.scalars(select(CallbackRow))
+        assert row.done is True

@@ -718,8 +718,11 @@ class OutboundGateway:
         # agentless: a line is free when no call of the campaign rings or plays on it
         seats = max(0, run.lines - len(run.talking)) if run.script is not None else len(free)
         if run.row_id is not None and self.sessions is not None and seats:
-            with self.sessions() as db:  # do-not-call as of this moment
+            with self.sessions() as db:  # do-not-call and callbacks as of this moment
                 self._refresh_dnc(db)
+                row = db.get(CampaignRow, run.row_id)
+                if row is not None:
+                    self._new_callbacks(db, row, run)
         state = PacingState(
             now=now,
             free_agents=seats,
