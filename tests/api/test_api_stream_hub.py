@@ -172,3 +172,44 @@ def test_an_unknown_server_send_takes_the_asgi_path() -> None:
 
     assert DirectWriter.find(send) is None
     assert DirectWriter.find(None) is None
+
+
+def test_a_uvloop_style_transport_is_written_to_directly() -> None:
+    """``madoguchi serve`` runs on uvloop, whose transports are not ``asyncio.Transport``s."""
+    from websockets.protocol import State
+
+    class Transport:  # duck-typed like uvloop.loop.TCPTransport
+        def __init__(self) -> None:
+            self.written: list[bytes] = []
+
+        def write(self, data: bytes) -> None:
+            self.written.append(data)
+
+        def is_closing(self) -> bool:
+            return False
+
+    class Conn:
+        def __init__(self) -> None:
+            self.extensions: list[object] = []
+            self.state = State.OPEN
+
+    class WebSocketsSansIOProtocol:  # the name uvicorn's class has
+        def __init__(self) -> None:
+            self.conn = Conn()
+            self.transport = Transport()
+            self.writable = asyncio.Event()
+            self.writable.set()
+            self.close_sent = False
+            self.disconnected = False
+
+        async def send(self, message: Any) -> None:
+            del message
+
+    protocol = WebSocketsSansIOProtocol()
+    writer = DirectWriter.find(protocol.send)
+    assert writer is not None
+    assert writer.ready()
+    writer.write(websocket_text_frame("[]"))
+    assert protocol.transport.written == [b"\x81\x02[]"]
+    protocol.writable.clear()  # uvicorn paused writing: the writer task takes over
+    assert not writer.ready()

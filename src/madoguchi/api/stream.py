@@ -148,6 +148,12 @@ def websocket_text_frame(text: str) -> bytes:
     return header + payload
 
 
+def _is_transport(found: object) -> bool:
+    """A stream transport of asyncio or of uvloop (whose transports do not subclass
+    ``asyncio.Transport``): something to ``write`` bytes to that knows when it is closing."""
+    return callable(getattr(found, "write", None)) and callable(getattr(found, "is_closing", None))
+
+
 class DirectWriter:
     """Writes pre-framed messages straight to a uvicorn ``websockets-sansio`` connection.
 
@@ -163,7 +169,7 @@ class DirectWriter:
     def __init__(self, protocol: Any) -> None:
         self._protocol = protocol
         self._conn = protocol.conn
-        self._transport: asyncio.Transport = protocol.transport
+        self._transport: asyncio.WriteTransport = protocol.transport
         self._writable: asyncio.Event = protocol.writable
 
     @classmethod
@@ -174,7 +180,7 @@ class DirectWriter:
         if (
             protocol is None
             or type(protocol).__name__ != "WebSocketsSansIOProtocol"
-            or not isinstance(getattr(protocol, "transport", None), asyncio.Transport)
+            or not _is_transport(getattr(protocol, "transport", None))
             or not isinstance(getattr(protocol, "writable", None), asyncio.Event)
             or getattr(conn, "extensions", None) != []
             or getattr(conn, "state", None) is not WsState.OPEN

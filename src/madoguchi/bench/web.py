@@ -162,7 +162,12 @@ def serve(port: int, clients: int, rate: float, duration: float) -> None:
         server.should_exit = True
         await serving
 
-    asyncio.run(main())
+    try:
+        import uvloop  # madoguchi serve runs on uvloop when it is installed: so does this
+    except ImportError:  # pragma: no cover - platforms without uvloop
+        asyncio.run(main())
+    else:
+        uvloop.run(main())
 
 
 class _StreamClient(asyncio.Protocol):
