@@ -9,6 +9,7 @@ import pytest
 
 from madoguchi.core.config import ServiceLevelTarget
 from madoguchi.core.metrics import MetricsBoard
+from madoguchi.core.model import Direction
 from madoguchi.core.routing import commands as rc
 
 
@@ -107,3 +108,20 @@ def test_intervals_align_on_local_quarter_hours_in_the_center_time_zone(build: A
     assert board.interval_start(build.T0 + 450, 15) == build.T0
     assert board.interval_start(build.T0 + 450, 60) == build.T0
     assert board.interval_start(build.T0 + 3600 - 1, 30) == build.T0 + 1800
+
+
+def test_a_direct_contact_transferred_to_an_agent_counts_that_answer_once(
+    desk: Callable[..., Any], build: Any
+) -> None:
+    """A direct (dialer) connection is not an answer from the queue; the transfer's is."""
+    d = desk([build.queue("q", "s")], [build.agent("a1", "s"), build.agent("a2", "s")])
+    d.login("a1", "a2")
+    d.do(rc.ConnectContact(build.contact("o1", direction=Direction.OUTBOUND), "a1", "q"))
+    d.advance(10)
+    d.do(rc.TransferContact("o1", to_agent="a2"))
+    d.answer("o1")
+    d.advance(20)
+    d.do(rc.EndContact("o1"))
+    board = _board(d)
+    totals = board.totals("q")
+    assert (totals.offered, totals.answered) == (0, 1)

@@ -213,6 +213,9 @@ class MetricsBoard:
     def _connected(self, e: ev.ContactConnected) -> None:
         self._stop_waiting(e.contact_id)
         if e.contact_id in self._direct:
+            # Only the direct connection itself is not an answer from a queue; a later
+            # connection (a transfer to an agent or supervisor) is, as for any other contact.
+            self._direct.discard(e.contact_id)
             return
         in_target = e.wait_s <= self._target_s.get(e.queue_id, 0.0)
         for tally in self._tally(e.queue_id, e.at):
