@@ -408,3 +408,29 @@ async def test_given_a_dial_without_a_trunk_when_read_then_the_attempt_waits_for
     assert (await agent.get(f"/api/v1/attempts/{dial['attempt_id']}")).json()["outcome"] == "busy"
     other = await sign_in("sv05")
     assert (await other.get(f"/api/v1/attempts/{dial['attempt_id']}")).status_code == 404
+
+
+async def test_given_an_agentless_campaign_without_a_message_then_422_names_the_field(
+    sign_in: SignIn,
+) -> None:
+    sv = await sign_in("sv01")
+    body = {**CAMPAIGN, "key": "remind", "type": "reminder", "mode": "agentless"}
+    body.pop("script", None)
+    silent = await sv.post("/api/v1/campaigns", json=body)
+    assert silent.status_code == 422
+    assert silent.json()["details"][0]["field"] == "body.rules.message"
+    lines = await sv.post(
+        "/api/v1/campaigns", json={**body, "rules": {"message": "ご予約の確認です。", "lines": 0}}
+    )
+    assert lines.status_code == 422
+    assert "lines" in str(lines.json()["details"][0]["field"])
+    rules = {"message": "みどり歯科です。ご予約の確認です。", "lines": 4, "max_tries": 2}
+    created = await sv.post("/api/v1/campaigns", json={**body, "rules": rules})
+    assert created.status_code == 201, created.text
+    stored = created.json()["rules"]
+    assert (stored["lines"], stored["max_tries"], stored["callback_grace_s"]) == (4, 2, 600.0)
+    emptied = await sv.patch("/api/v1/campaigns/remind", json={"rules": {"lines": 2}})
+    assert emptied.status_code == 422  # the new rules carry no message and there is no script
+    assert emptied.json()["details"][0]["field"] == "body.rules.message"
+    kept = (await sv.get("/api/v1/campaigns/remind")).json()["rules"]
+    assert kept["message"] == rules["message"]

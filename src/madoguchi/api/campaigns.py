@@ -47,6 +47,7 @@ from madoguchi.api.errors import (
 from madoguchi.api.phones import InvalidPhoneNumber, normalize_phone
 from madoguchi.core.dialer import (
     CampaignStatus,
+    DialingMode,
     ListImportError,
     parse_call_list,
 )
@@ -119,6 +120,16 @@ def _check_agents(ctx: Ctx, caller: Principal, agents: list[str]) -> None:
         )
 
 
+def _check_agentless(row: CampaignRow) -> None:
+    """422 naming ``body.rules.message`` when an agentless campaign has nothing to say."""
+    if row.mode != DialingMode.AGENTLESS.value:
+        return
+    if not str((row.rules or {}).get("message") or row.script or "").strip():
+        raise InvalidField(
+            "body.rules.message", "an agentless campaign needs its message (or a script)"
+        )
+
+
 # -- campaigns ----------------------------------------------------------------------------
 
 
@@ -143,6 +154,7 @@ def create_campaign(body: CampaignCreate, caller: Supervisor, ctx: Ctx, db: Db) 
         created_at=moment,
         updated_at=moment,
     )
+    _check_agentless(row)
     db.add(row)
     db.flush()
     return _out(db, row)
@@ -177,6 +189,7 @@ def update_campaign(
         if value is None and name not in ("queue", "script"):
             continue  # required fields: null keeps the stored value
         setattr(row, name, str(value) if name in ("type", "mode") else value)
+    _check_agentless(row)
     row.updated_at = stamp(_now(ctx))
     return _out(db, row)
 
