@@ -168,3 +168,49 @@ async def test_agent_dials_from_the_page_over_the_trunk_and_sees_the_callee_busy
     finally:
         await server.stop()
     assert result.returncode == 0, result.output
+
+
+async def test_supervisor_creates_an_agentless_reminder_and_reads_its_keypad_results(
+    browser: Browser, live_center: LiveCenter
+) -> None:
+    from datetime import UTC, datetime
+
+    from madoguchi.store.campaigns import DialAttemptRow, find_campaign
+
+    context = await browser.new_context(locale="en-US")
+    sv = await context.new_page()
+    await sign_in(sv, live_center.base_url, "sv01")
+    await sv.wait_for_url("**/supervisor")
+    await sv.goto(f"{live_center.base_url}/outbound")
+    await expect(sv.locator("#agentless-fields")).to_be_hidden()
+    await sv.fill("#new-key", "remind")
+    await sv.fill("#new-name", "予約リマインド")
+    await sv.select_option("#new-type", "reminder")
+    await sv.select_option("#new-mode", "agentless")
+    await expect(sv.locator("#agentless-fields")).to_be_visible()
+    await sv.fill("#new-message", "みどり歯科です。ご予約の確認です。")
+    await sv.fill("#new-lines", "3")
+    await sv.click("#create-form button[type=submit]")
+    await expect(sv.locator("#campaign-message")).to_contain_text("remind")
+    await expect(sv.locator("#campaign-rows")).to_contain_text("Agentless")
+    stored = await (await sv.request.get(f"{live_center.base_url}/api/v1/campaigns/remind")).json()
+    assert stored["rules"]["message"] == "みどり歯科です。ご予約の確認です。"
+    assert stored["rules"]["lines"] == 3
+    # two calls the server made: one confirmed with 1, one where nobody pressed a key
+    with live_center.app.state.ctx.sessions() as db:
+        campaign = find_campaign(db, "midori", "remind")
+        assert campaign is not None
+        for number, result in (("+81312345671", "confirmed"), ("+81312345672", "no_input")):
+            db.add(
+                DialAttemptRow(
+                    tenant="midori", campaign_id=campaign.id, number=number, attempt=1,
+                    placed_at=datetime.now(UTC), outcome="answered", ring_s=3.0,
+                    connected=False, disposition=result, talk_s=12.0, notes="",
+                )
+            )  # fmt: skip
+        db.commit()
+    await sv.click('button[data-report="remind"]')
+    results = sv.locator("#agentless-results")
+    await expect(results).to_contain_text("Confirmed (1)")
+    await expect(results).to_contain_text("No key pressed")
+    await context.close()

@@ -32,6 +32,11 @@ class CampaignsElement extends HTMLElement {
           <select id="new-mode">${MODES.map((v) => `<option value="${v}" data-i18n="ob.mode.${v}"></option>`).join("")}</select>
           <button class="primary" type="submit" data-i18n="ob.create_button"></button>
         </div>
+        <div class="row hidden" id="agentless-fields">
+          <input id="new-message" maxlength="1000" data-i18n-attr="placeholder:ob.message">
+          <input id="new-question" maxlength="500" data-i18n-attr="placeholder:ob.question">
+          <label><span data-i18n="ob.lines"></span> <input id="new-lines" type="number" min="1" max="500" value="2"></label>
+        </div>
       </form>
       <h2 data-i18n="ob.import_list"></h2>
       <form id="list-form" class="row">
@@ -49,6 +54,14 @@ class CampaignsElement extends HTMLElement {
       <div id="report"></div>`;
     translate(this);
     this.querySelector("#create-form").addEventListener("submit", (e) => { e.preventDefault(); this._create(); });
+    const mode = this.querySelector("#new-mode");
+    const agentless = () => {
+      const on = mode.value === "agentless";
+      this.querySelector("#agentless-fields").classList.toggle("hidden", !on);
+      this.querySelector("#new-message").required = on;
+    };
+    mode.addEventListener("change", agentless);
+    this.querySelector("#create-form").addEventListener("reset", () => setTimeout(agentless));
     this.querySelector("#list-form").addEventListener("submit", (e) => { e.preventDefault(); this._importList(); });
     this.querySelector("#dnc-form").addEventListener("submit", (e) => { e.preventDefault(); this._importDnc(); });
     this.querySelector("#campaign-rows").addEventListener("click", (e) => this._action(e));
@@ -80,6 +93,15 @@ class CampaignsElement extends HTMLElement {
       type: this.querySelector("#new-type").value,
       mode: this.querySelector("#new-mode").value,
     };
+    if (body.mode === "agentless") {
+      // what the automated call says; the keypad question has a default when left empty
+      const question = this.querySelector("#new-question").value.trim();
+      body.rules = {
+        message: this.querySelector("#new-message").value.trim(),
+        lines: Number(this.querySelector("#new-lines").value) || 2,
+        ...(question ? { question } : {}),
+      };
+    }
     try {
       await api("/api/v1/campaigns", { method: "POST", body });
       this.querySelector("#create-form").reset();
@@ -150,7 +172,17 @@ class CampaignsElement extends HTMLElement {
         <th class="num">${esc(t("ob.contracts"))}</th></tr></thead>
       <tbody>${agents.map(([agent, f]) => `<tr><td>${esc(agent)}</td><td class="num">${f.connects}</td>
         <td class="num">${(f.talk_s / 60).toFixed(1)}</td><td class="num">${f.appointments}</td>
-        <td class="num">${f.contracts}</td></tr>`).join("")}</tbody></table>`;
+        <td class="num">${f.contracts}</td></tr>`).join("")}</tbody></table>${this._agentlessTable(report.total)}`;
+  }
+
+  /** The results of automated calls (confirmed, change requested, no input…), when any. */
+  _agentlessTable(total) {
+    const rows = Object.entries(total.outcomes || {}).filter(([code]) => code.startsWith("agentless:"));
+    if (!rows.length) return "";
+    return `<table id="agentless-results"><thead><tr><th>${esc(t("ob.agentless_result"))}</th>
+      <th class="num">${esc(t("ob.calls"))}</th></tr></thead>
+      <tbody>${rows.map(([code, n]) => `<tr><td>${esc(t(`ob.agentless.${code.slice(10)}`))}</td>
+        <td class="num">${n}</td></tr>`).join("")}</tbody></table>`;
   }
 }
 customElements.define("mdg-campaigns", CampaignsElement);
