@@ -250,7 +250,7 @@ async def test_an_unstorable_event_loses_only_itself() -> None:
 
 async def test_blocking_store_is_written_from_a_worker_while_the_loop_runs() -> None:
     store = SlowStore()
-    runtime = CenterRuntime(small_center(), store, clock=ManualClock(T0))
+    runtime = CenterRuntime(small_center(), store, clock=ManualClock(T0), commit_window_s=0)
     await runtime.start()
     seen: list[int] = []
     runtime.listen(lambda i, _e: seen.append(i))
@@ -274,4 +274,19 @@ async def test_blocking_store_is_written_from_a_worker_while_the_loop_runs() -> 
     assert threading.get_ident() not in store.threads
     assert ticks >= 5  # the loop kept running during the two 50 ms writes
     assert seen == [1, 2, 3]
+    await runtime.stop(drain_timeout=0)
+
+
+async def test_events_staged_within_the_commit_window_share_one_transaction() -> None:
+    store = SlowStore()
+    runtime = CenterRuntime(small_center(), store, clock=ManualClock(T0), commit_window_s=0.1)
+    assert CenterRuntime(small_center(), SlowStore()).commit_window_s == 0.010
+    assert CenterRuntime(small_center(), InMemoryEventStore()).commit_window_s == 0
+    await runtime.start()
+    runtime.submit_now(rc.AgentLogin("a1", available=True))
+    await asyncio.sleep(0.02)  # another loop iteration, still within the window
+    assert store.batches == []
+    runtime.submit_now(rc.AgentLogin("a2", available=True))
+    await runtime.flush()
+    assert store.batches == [2]
     await runtime.stop(drain_timeout=0)

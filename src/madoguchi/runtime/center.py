@@ -7,7 +7,8 @@ store before anything else learns of it; a restarted runtime rebuilds the engine
 the open contact records from the log (:meth:`CenterRuntime.start`).
 
 **Group commit.** A command's events are *staged*: the engine's state moves at once, and the
-events wait in order for the end of the loop's current iteration, when everything staged is
+events wait in order for the end of the loop's current iteration (on a database store, up to
+``commit_window_s``, 10 ms by default, to gather more), when everything staged is
 appended in one transaction (with the contact records those events completed and the tenant of
 each event) and only then folded into the metrics, published on the bus and handed to the
 listeners. On a database store the transaction runs in one worker thread, so the loop goes on
@@ -42,6 +43,12 @@ from madoguchi.store.port import EventStore, StoredContactRecord
 _log = logging.getLogger("madoguchi.runtime")
 
 Published = tuple[int, Event]
+
+#: Default gathering time of a batch on a store that does I/O: events staged within 10 ms share
+#: one transaction (at 50 calls/s: ~7 events per commit instead of ~2.6, writer CPU per call
+#: 0.85 ms instead of 1.2–1.4 ms); they are published at most that much later. 0 on the
+#: in-memory store, which has no commit to save.
+COMMIT_WINDOW_S = 0.010
 
 #: Seconds between attempts to write a batch the store refused (database unreachable…).
 RETRY_DELAY_S = 1.0
@@ -151,8 +158,16 @@ class CenterRuntime:
         store: EventStore,
         bus: EventBus | None = None,
         clock: Clock | None = None,
+        commit_window_s: float | None = None,
     ) -> None:
         self.config = config
+        self.commit_window_s = (
+            commit_window_s
+            if commit_window_s is not None
+            else (COMMIT_WINDOW_S if store.blocking else 0.0)
+        )
+        """How long staged events wait for more before their transaction starts (0: the end
+        of the loop iteration)."""
         self.store = store
         self.bus: EventBus = bus if bus is not None else InProcessBus()
         self.clock: Clock = clock if clock is not None else SystemClock()
@@ -331,7 +346,10 @@ class CenterRuntime:
             self._flush_inline()
         elif not self._flush_due and not self._writing and self._retry is None:
             self._flush_due = True
-            self._loop.call_soon(self._flush)
+            if self.commit_window_s > 0:
+                self._loop.call_later(self.commit_window_s, self._flush)
+            else:
+                self._loop.call_soon(self._flush)
 
     def _take(self) -> _Batch:
         batch, self._staged = self._staged, _Batch()
