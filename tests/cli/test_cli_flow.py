@@ -209,6 +209,15 @@ def test_run_unreachable_order_system_takes_the_error_branch() -> None:
     assert "ただいまご注文情報を確認できません" in result.output
 
 
+def test_run_a_url_httpx_cannot_parse_takes_the_error_branch() -> None:
+    args = ["flow", "run", CHAT, "--channel", "chat", "--at", "2026-11-24T10:00"]
+    args += ["--set", "api_base=http://[::1"]
+    result = runner.invoke(app, args, input="1\n12345678\n/hangup\n")
+    assert result.exit_code == 0, result.output
+    assert "… failed: InvalidURL" in result.output
+    assert "ただいまご注文情報を確認できません" in result.output
+
+
 def test_run_after_hours_callback_says_what_routing_did() -> None:
     path = str(sample_flow_path("after-hours"))
     args = ["flow", "run", path, "--at", "2026-11-24T21:00", "--caller", "09011112222"]

@@ -332,7 +332,7 @@ class TerminalRun:
             response = self.http.request(
                 command.method, command.url, content=command.body, timeout=command.timeout_s
             )
-        except httpx.HTTPError as err:
+        except (httpx.HTTPError, httpx.InvalidURL) as err:  # a URL the flow built badly too
             self.console.print(f"[dim]… failed: {escape(type(err).__name__)}[/]")
             return i.HttpFailed(command.request_id, type(err).__name__)
         self.console.print(f"[dim]… {response.status_code}[/]")
