@@ -406,6 +406,7 @@ REMINDER = {
     "question": "確認は1を、変更は2を押してください。",
     "max_tries": 1,
     "gather_timeout_s": 2.0,
+    "detect_machine": True,
 }
 
 
@@ -413,8 +414,13 @@ REMINDER = {
 async def test_agentless_reminder_is_dialled_by_serve_and_the_keypad_answer_is_stored(
     tmp_path: Path,
 ) -> None:
-    ports = {"1": free_port(), "2": free_port(), "3": free_port(), "5": free_port()}
+    ports = {"1": free_port(), "2": free_port(), "3": free_port(), "5": free_port(),
+             "6": free_port()}  # fmt: skip
     callees = [
+        asyncio.create_task(  # an answering machine's long greeting
+            run_sipp("-sf", str(SCENARIOS / "callee_machine.xml"), "-p", str(ports["6"]),
+                     "-mp", str(free_port()), "-m", "1", cwd=tmp_path, timeout=50)
+        ),
         asyncio.create_task(  # answers, listens, asks for a change: 2 as SIP INFO
             run_sipp("-sf", str(SCENARIOS / "callee_info_2.xml"), "-p", str(ports["5"]),
                      "-m", "1", cwd=tmp_path, timeout=50)
@@ -446,7 +452,7 @@ async def test_agentless_reminder_is_dialled_by_serve_and_the_keypad_answer_is_s
         assert created.status_code == 201, created.text
         assert (await sv.post("/api/v1/dnc", json={"number": "03-1234-5674"})).status_code == 200
         csv = "phone,name\n03-1234-5671,確認\n03-1234-5672,無言\n03-1234-5673,話し中\n"
-        csv += "03-1234-5674,拒否\n03-1234-5675,変更\n"
+        csv += "03-1234-5674,拒否\n03-1234-5675,変更\n03-1234-5676,留守電\n"
         upload = {"file": ("list.csv", csv.encode(), "text/csv")}
         assert (await sv.post("/api/v1/campaigns/remind/list", files=upload)).status_code == 200
         assert (await sv.post("/api/v1/campaigns/remind/start")).status_code == 200
@@ -476,6 +482,8 @@ async def test_agentless_reminder_is_dialled_by_serve_and_the_keypad_answer_is_s
     change = stored["+81312345675"]
     assert (change.outcome, change.disposition) == ("answered", "change_requested")
     assert "keys 2" in change.notes
+    left = stored["+81312345676"]  # the machine got the message, no question
+    assert (left.outcome, left.disposition) == ("answered", "message_left")
     assert stored["+81312345674"].blocked_reason == "do_not_call"
     with server.app.state.ctx.sessions() as db:
         records = {r.number: r for r in db.scalars(select(ListRecordRow))}
@@ -484,12 +492,14 @@ async def test_agentless_reminder_is_dialled_by_serve_and_the_keypad_answer_is_s
     assert records["+81312345672"].next_attempt_at is not None
     assert records["+81312345673"].closed is None  # busy: retried
     assert records["+81312345675"].closed == "change_requested"  # for staff to call back
+    assert records["+81312345676"].closed is None  # message left: tried again later
     assert not any(isinstance(e, OutboundConnected) for e in events)  # no agent took part
     outcomes = report["total"]["outcomes"]
     assert outcomes["agentless:confirmed"] == 1
     assert outcomes["agentless:no_input"] == 1
     assert outcomes["agentless:change_requested"] == 1
-    assert report["total"]["attempts"] == 4
+    assert outcomes["agentless:message_left"] == 1
+    assert report["total"]["attempts"] == 5
     assert report["total"]["blocked"] == 1
 
 

@@ -96,6 +96,10 @@ class CampaignRules(BaseModel):
     """Agentless campaigns: times the question is asked before giving up (no input)."""
     gather_timeout_s: float = Field(default=8.0, ge=1.0, le=30.0, allow_inf_nan=False)
     """Agentless campaigns: seconds to wait for a key after the question."""
+    detect_machine: bool = False
+    """Agentless campaigns: listen to the callee's first words and leave the message on an
+    answering machine (a long greeting) instead of asking a question (result
+    ``message_left``); the message starts up to about 3 seconds later."""
 
 
 class CampaignCreate(BaseModel):

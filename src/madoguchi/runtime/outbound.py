@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -85,6 +86,7 @@ from madoguchi.core.dialer.agentless import (
     HangUp,
     PlayPrompt,
 )
+from madoguchi.core.dialer.amd import AnsweringMachineDetector, AnswerKind
 from madoguchi.core.dialer.blending import (
     BlendingPolicy,
     BlendingRules,
@@ -184,6 +186,9 @@ DEFAULT_QUESTION = (
 DEFAULT_LINES = 2
 #: The longest an agentless call may last (then it is hung up: a stuck callee).
 AGENTLESS_MAX_S = 300.0
+#: A 20 ms frame of the callee's audio louder than this (RMS of 16-bit samples, about -40 dBFS)
+#: counts as speech for answering-machine detection.
+SPEECH_RMS = 300.0
 #: The agent id recorded for what an agentless call did (no agent took part).
 AGENTLESS = "agentless"
 
@@ -243,6 +248,8 @@ class CampaignRun:
     """Agentless campaigns: what the calls say (None: agents take the calls)."""
     lines: int = 0
     """Agentless campaigns: simultaneous lines."""
+    detect_machine: bool = False
+    """Agentless campaigns: listen for an answering machine before speaking."""
     talking: set[str] = field(default_factory=set)
     """Agentless campaigns: dial ids answered and still playing or gathering."""
 
@@ -433,6 +440,7 @@ class OutboundGateway:
             callbacks_upto=callbacks_upto,
             script=script,
             lines=_lines(rules) if agentless else 0,
+            detect_machine=agentless and bool(rules.get("detect_machine")),
         )
         log.info(
             "campaign %s (%s): dialling %d open records with %s; %d dials and %d connects today",
@@ -482,6 +490,7 @@ class OutboundGateway:
             if run.script is not None:
                 run.script = agentless_script(row)
                 run.lines = _lines(rules)
+                run.detect_machine = bool(rules.get("detect_machine"))
             else:
                 run.agents = campaign_agents(row) or self._default_agents(campaign)
             run.recorded_message = str(rules.get("recorded_message") or DEFAULT_MESSAGE)
@@ -912,8 +921,15 @@ class OutboundGateway:
         keys: collections.deque[str] = collections.deque()
         leg.on_dtmf = keys.append
         call.on_dtmf = keys.append
-        pending: list[AgentlessAction] = machine.answered(started)
         try:
+            person: bool | None = True
+            if run.detect_machine:
+                person = await self._detect_machine(placed.dial_id, call, leg, keys)
+                if person is None:  # hung up while we listened
+                    machine.answered(started)
+                    machine.hung_up(clock.now())
+                    return
+            pending: list[AgentlessAction] = machine.answered(clock.now(), machine=not person)
             while machine.state is not AgentlessState.ENDED:
                 if not pending or clock.now() - started > AGENTLESS_MAX_S:
                     log.warning("agentless dial %s: stuck while %s; hanging up",
@@ -967,6 +983,34 @@ class OutboundGateway:
                 call.hangup()
             leg.close()
             self._agentless_result(run, machine, clock.now())
+
+    async def _detect_machine(
+        self, dial_id: str, call: Call, leg: RtpEndpoint, keys: collections.deque[str]
+    ) -> bool | None:
+        """Listen to the callee's first words: True for a person, False for an answering
+        machine, None when they hung up (:mod:`madoguchi.core.dialer.amd`)."""
+        clock = self.runtime.clock
+        detector = AnsweringMachineDetector(clock.now())
+
+        def heard(pcm: np.ndarray, _packet: object) -> None:
+            level = float(np.sqrt(np.mean(np.square(pcm, dtype=np.float64)))) if len(pcm) else 0.0
+            detector.frame(clock.now(), level >= SPEECH_RMS)
+
+        leg.on_audio = heard
+        try:
+            while detector.decision is None:
+                if call.state is CallState.ENDED:
+                    return None
+                if keys:
+                    detector.key()
+                    break
+                detector.tick(clock.now())
+                await asyncio.sleep(0.02)
+        finally:
+            leg.on_audio = None
+        log.info("agentless dial %s: answered by a %s (%s)", dial_id, detector.decision,
+                 detector.reason)  # fmt: skip
+        return detector.decision is AnswerKind.PERSON
 
     async def _await_input(
         self,
