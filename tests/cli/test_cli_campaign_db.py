@@ -88,3 +88,21 @@ def test_given_a_stored_campaign_when_started_paused_and_stopped_then_the_status
     code, _, err = invoke("pause", "nothing", "--db", url)
     assert (code, err.strip()) == (1, "nothing: no such campaign of tenant default")
     assert [row.status for row in stored(url, CampaignRow)] == ["stopped"]
+
+
+def test_given_an_agentless_campaign_when_created_then_its_message_and_lines_are_stored(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    code, _, err = invoke("create", "remind", "--db", url, "--mode", "agentless")
+    assert (code, err.strip()) == (1, "remind: an agentless campaign needs --message")
+    assert not (tmp_path / "c.db").exists()  # refused before the database is opened
+    created = invoke("create", "remind", "--db", url, "--mode", "agentless", "--type", "reminder",
+                     "--message", "みどり歯科です。ご予約の確認です。", "--lines", "4",
+                     "--detect-machine")  # fmt: skip
+    assert created[0] == 0, created
+    (row,) = stored(url, CampaignRow)
+    assert (row.mode, row.rules) == (
+        "agentless",
+        {"message": "みどり歯科です。ご予約の確認です。", "detect_machine": True, "lines": 4},
+    )

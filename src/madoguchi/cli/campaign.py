@@ -273,10 +273,25 @@ def create(
     daily_connect_cap: Annotated[
         int | None, typer.Option("--daily-connect-cap", min=1, help="Most connects a day.")
     ] = None,
+    message: Annotated[
+        str | None, typer.Option("--message", help="Agentless: what the callee hears first.")
+    ] = None,
+    question: Annotated[
+        str | None, typer.Option("--question", help="Agentless: the keypad question.")
+    ] = None,
+    lines: Annotated[
+        int | None, typer.Option("--lines", min=1, max=500, help="Agentless: lines at once.")
+    ] = None,
+    detect_machine: Annotated[
+        bool, typer.Option("--detect-machine", help="Agentless: leave the message on machines.")
+    ] = False,
 ) -> None:
     """Create a campaign (a draft) in the database."""
     from madoguchi.store.campaigns import find_campaign
 
+    if mode == "agentless" and not (message or "").strip():
+        typer.echo(f"{campaign}: an agentless campaign needs --message", err=True)
+        raise typer.Exit(1)
     with database(db_url) as db:
         if find_campaign(db, tenant, campaign) is not None:
             typer.echo(f"{campaign}: already exists", err=True)
@@ -290,6 +305,13 @@ def create(
             rules["daily_cap"] = daily_cap
         if daily_connect_cap is not None:
             rules["daily_connect_cap"] = daily_connect_cap
+        if mode == "agentless":
+            rules["message"] = (message or "").strip()
+            rules["detect_machine"] = detect_machine
+            if question:
+                rules["question"] = question.strip()
+            if lines is not None:
+                rules["lines"] = lines
         row.rules = rules
     typer.echo(f"{campaign}: created (draft)")
 
