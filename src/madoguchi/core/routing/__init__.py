@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from madoguchi.core.routing import commands, events
 from madoguchi.core.routing.agent_state import TRANSITIONS, AgentTrigger, mermaid_diagram
+from madoguchi.core.routing.ended import (
+    DEFAULT_ENDED_HORIZON_S,
+    DEFAULT_ENDED_LIMIT,
+    EndedContacts,
+)
 from madoguchi.core.routing.engine import RoutingEngine
 from madoguchi.core.routing.errors import (
     AgentUnavailable,
@@ -24,11 +29,14 @@ from madoguchi.core.routing.errors import (
 )
 
 __all__ = [
+    "DEFAULT_ENDED_HORIZON_S",
+    "DEFAULT_ENDED_LIMIT",
     "TRANSITIONS",
     "AgentTrigger",
     "AgentUnavailable",
     "ContactNotConnected",
     "DuplicateContact",
+    "EndedContacts",
     "InvalidCommand",
     "InvalidTransition",
     "NotOfferedToAgent",

@@ -33,6 +33,7 @@ from madoguchi.core.routing._members import (
 from madoguchi.core.routing.agent_state import TRANSITIONS as _TRANSITIONS
 from madoguchi.core.routing.agent_state import AgentTrigger, next_state
 from madoguchi.core.routing.agents import LiveAgent
+from madoguchi.core.routing.ended import DEFAULT_ENDED_HORIZON_S, DEFAULT_ENDED_LIMIT
 from madoguchi.core.routing.errors import (
     UnknownAgent,
     UnknownContact,
@@ -56,8 +57,13 @@ _END_REASON = {
 class RoutingMoves(RoutingState):
     """Emitting, picking and treating; see the module docstring."""
 
-    def __init__(self, config: CenterConfig) -> None:
-        super().__init__(config)
+    def __init__(
+        self,
+        config: CenterConfig,
+        ended_horizon_s: float = DEFAULT_ENDED_HORIZON_S,
+        ended_limit: int = DEFAULT_ENDED_LIMIT,
+    ) -> None:
+        super().__init__(config, ended_horizon_s, ended_limit)
         self._out: list[Event] = []
         self._now = 0.0
         self._calendar: dict[str, tuple[float, float, bool]] = {}

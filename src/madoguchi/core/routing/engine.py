@@ -50,6 +50,7 @@ from madoguchi.core.routing._moves import _WAITING, RoutingMoves
 from madoguchi.core.routing.agent_state import TRANSITIONS as _TRANSITIONS
 from madoguchi.core.routing.agent_state import AgentTrigger, allows, next_state
 from madoguchi.core.routing.agents import LiveAgent
+from madoguchi.core.routing.ended import DEFAULT_ENDED_HORIZON_S, DEFAULT_ENDED_LIMIT
 from madoguchi.core.routing.errors import (
     AgentUnavailable,
     ContactNotConnected,
@@ -68,8 +69,15 @@ T = AgentTrigger
 class RoutingEngine(RoutingMoves):
     """Skills-based routing for one center; see the module docstring and docs/dev/routing-api.md."""
 
-    def __init__(self, config: CenterConfig) -> None:
-        super().__init__(config)
+    def __init__(
+        self,
+        config: CenterConfig,
+        ended_horizon_s: float = DEFAULT_ENDED_HORIZON_S,
+        ended_limit: int = DEFAULT_ENDED_LIMIT,
+    ) -> None:
+        """``ended_horizon_s``/``ended_limit``: how long and how many ended contacts are
+        remembered (see :mod:`.ended`); a rebuild must be given the same values."""
+        super().__init__(config, ended_horizon_s, ended_limit)
         self._commands: dict[type[Any], Callable[[Any, float], None]] = {
             rc.AgentLogin: self._login,
             rc.AgentLogout: self._logout,
@@ -95,9 +103,15 @@ class RoutingEngine(RoutingMoves):
 
     # ================================================================ interface
     @classmethod
-    def rebuild(cls, config: CenterConfig, events: Iterable[Event]) -> RoutingEngine:
+    def rebuild(
+        cls,
+        config: CenterConfig,
+        events: Iterable[Event],
+        ended_horizon_s: float = DEFAULT_ENDED_HORIZON_S,
+        ended_limit: int = DEFAULT_ENDED_LIMIT,
+    ) -> RoutingEngine:
         """An engine in the state the logged ``events`` (in order) left behind."""
-        engine = cls(config)
+        engine = cls(config, ended_horizon_s, ended_limit)
         for item in events:
             engine.apply(item)
             engine._now = max(engine._now, item.at)
@@ -187,7 +201,7 @@ class RoutingEngine(RoutingMoves):
         return self._agent(agent_id).state
 
     def contact_state(self, contact_id: str) -> ContactState:
-        """A live contact's state (ENDED for one routing has finished with)."""
+        """A live contact's state (ENDED for one routing finished with within the horizon)."""
         if contact_id in self.ended:
             return ContactStates.ENDED
         if contact_id in self.scheduled:

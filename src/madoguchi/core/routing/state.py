@@ -29,6 +29,11 @@ from madoguchi.core.routing._members import (
     WorkModes,
 )
 from madoguchi.core.routing.agents import LiveAgent, ReadyAgents
+from madoguchi.core.routing.ended import (
+    DEFAULT_ENDED_HORIZON_S,
+    DEFAULT_ENDED_LIMIT,
+    EndedContacts,
+)
 from madoguchi.core.routing.queues import (
     LiveContact,
     Requirement,
@@ -46,7 +51,12 @@ HANDLE_SMOOTHING = 0.1
 class RoutingState:
     """Agents, contacts, lines and timers; see the module docstring."""
 
-    def __init__(self, config: CenterConfig) -> None:
+    def __init__(
+        self,
+        config: CenterConfig,
+        ended_horizon_s: float = DEFAULT_ENDED_HORIZON_S,
+        ended_limit: int = DEFAULT_ENDED_LIMIT,
+    ) -> None:
         self.config = config
         self.queues: dict[str, QueueConfig] = {q.id: q for q in config.queues}
         self.aging_per_s: dict[str, float] = {
@@ -78,7 +88,8 @@ class RoutingState:
         for agent_id, queue_ids in member_of.items():
             self.agents[agent_id].member_of = tuple(queue_ids)
         self.contacts: dict[str, LiveContact] = {}
-        self.ended: set[str] = set()
+        self.ended = EndedContacts(ended_horizon_s, ended_limit)
+        """Ids of contacts routing finished with, remembered for a bounded horizon."""
         self.scheduled: dict[str, ev.CallbackHeld] = {}
         """Dormant scheduled callbacks by contact id (not yet in :attr:`contacts`)."""
         self.lines = WaitingLines()
@@ -358,7 +369,7 @@ class RoutingState:
         if contact.agent_id is not None:
             self._agent_lost_contact(self.agents[contact.agent_id], contact, e.at)
         contact.state = ContactStates.ENDED
-        self.ended.add(contact.id)
+        self.ended.add(contact.id, e.at)
 
     def _wrapped_up(self, e: ev.ContactWrappedUp) -> None:
         agent = self.agents[e.agent_id]
@@ -388,7 +399,7 @@ class RoutingState:
     def _callback_cancelled(self, e: ev.CallbackCancelled) -> None:
         self.scheduled.pop(e.contact_id, None)
         self.timers.cancel(TimerKinds.CALLBACK, e.contact_id)
-        self.ended.add(e.contact_id)
+        self.ended.add(e.contact_id, e.at)
 
     def _agent_state(self, e: ev.AgentStateChanged) -> None:
         agent = self.agents[e.agent_id]

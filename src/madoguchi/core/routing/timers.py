@@ -27,19 +27,41 @@ class TimerKind(StrEnum):
 class Timers:
     """One current due time per (kind, key), earliest first."""
 
-    __slots__ = ("_by_kind", "_heap", "_seq")
+    __slots__ = ("_by_kind", "_compact_at", "_heap", "_seq")
 
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, TimerKind, str]] = []
         self._by_kind: dict[TimerKind, dict[str, int]] = {kind: {} for kind in TimerKind}
         """kind → {key: token of its current timer} (no tuple keys to build on hot paths)."""
         self._seq = 0
+        self._compact_at = _MIN_COMPACT
+        """Heap size at which cancelled entries are swept out (see :meth:`_compact`)."""
 
     def set(self, kind: TimerKind, key: str, due: float) -> None:
         """Schedule (or move) the timer (kind, key) to ``due``."""
         self._seq = seq = self._seq + 1
         self._by_kind[kind][key] = seq
-        heapq.heappush(self._heap, (due, seq, kind, key))
+        heap = self._heap
+        heapq.heappush(heap, (due, seq, kind, key))
+        if len(heap) > self._compact_at:
+            self._compact()
+
+    def _compact(self) -> None:
+        """Drop cancelled entries that are not yet due (they would wait in the heap until then).
+
+        Runs when the heap has doubled since the last sweep, so each entry is swept at most a
+        bounded number of times: amortised constant cost per :meth:`set`, and the heap holds at
+        most about twice the current timers (or ``_MIN_COMPACT``) however long the engine runs.
+        """
+        by_kind = self._by_kind
+        live = [item for item in self._heap if by_kind[item[2]].get(item[3]) == item[1]]
+        heapq.heapify(live)
+        self._heap = live
+        self._compact_at = max(_MIN_COMPACT, 2 * len(live))
+
+    def __len__(self) -> int:
+        """Entries in the heap, cancelled ones not yet swept included (for bounds tests)."""
+        return len(self._heap)
 
     def cancel(self, kind: TimerKind, key: str) -> None:
         """Forget the timer (kind, key) if any."""
@@ -92,3 +114,7 @@ class Timers:
             if by_kind[kind].get(key) == seq:
                 found[str(kind), key] = due
         return found
+
+
+_MIN_COMPACT = 4096
+"""Below this many heap entries cancelled ones are left to be dropped when due."""
