@@ -563,3 +563,47 @@ async def test_callback_set_through_the_api_while_serve_dials_is_dialled_at_its_
     with server.app.state.ctx.sessions() as db:
         (row,) = db.scalars(select(CallbackRow))
         assert row.done is True
+
+
+@pytest.mark.peer
+async def test_callback_for_an_agent_who_does_not_come_goes_to_anyone_after_the_grace(
+    tmp_path: Path,
+) -> None:
+    callee_port = free_port()
+    callee = asyncio.create_task(
+        run_sipp("-sn", "uas", "-rtp_echo", "-p", str(callee_port), "-m", "1", cwd=tmp_path,
+                 timeout=50)
+    )  # fmt: skip
+    await asyncio.sleep(1.0)  # let sipp bind
+    server = await web_server(tmp_path, callee_port)
+    events: list[Event] = []
+    server.runtime.listen(lambda _i, e: events.append(e))
+    sv = await signed_in(server, "sv01")
+    phone: AgentPhone | None = None
+    try:
+        rules = {**ALWAYS, "agents": ["op04", "op06"], "callback_grace_s": 3.0}
+        body = {"key": "renewal", "name": "更新のご案内", "mode": "progressive",
+                "queue": "orders", "rules": rules}  # fmt: skip
+        assert (await sv.post("/api/v1/campaigns", json=body)).status_code == 201
+        upload = {"file": ("list.csv", "phone,name\n03-1234-5678,佐藤\n".encode())}
+        assert (await sv.post("/api/v1/campaigns/renewal/list", files=upload)).status_code == 200
+        assert (await sv.post("/api/v1/campaigns/renewal/start")).status_code == 200
+        due = server.runtime.clock.now()
+        callback = await sv.post(  # due now, promised to op06, who never logs in
+            "/api/v1/campaigns/renewal/records/r1/callbacks",
+            json={"at": datetime.fromtimestamp(due, UTC).isoformat(), "agent_id": "op06"},
+        )
+        assert callback.status_code == 201, callback.text
+        phone = await agent_phone_ready(server, "op04", WorkMode.OUTBOUND)
+        result = await asyncio.wait_for(callee, 50)
+    finally:
+        await sv.aclose()
+        if phone is not None:
+            await phone.close()
+        await server.stop()
+    assert result.returncode == 0, result.output
+    (placed,) = [e for e in events if isinstance(e, DialPlaced)]
+    assert placed.agent_id is None  # given up on op06
+    assert placed.at >= due + 3.0 - 0.05  # not before the grace ran out
+    (connected,) = [e for e in events if isinstance(e, OutboundConnected)]
+    assert connected.agent_id == "op04"
