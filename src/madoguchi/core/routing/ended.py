@@ -61,11 +61,14 @@ class EndedContacts:
 
     def add(self, contact_id: str, at: float) -> None:
         """Remember that ``contact_id`` ended at ``at``, then forget what expired by then."""
-        if contact_id not in self._ids:
-            self._ids.add(contact_id)
+        ids = self._ids
+        if contact_id not in ids:
+            ids.add(contact_id)
             self._order.append(contact_id)
             self._times.append(at)
-        self.forget_before(at)
+        times = self._times
+        if times[0] < at - self.horizon_s or len(ids) > self.limit:  # forget_before, inlined
+            self.forget_before(at)
 
     def forget_before(self, now: float) -> None:
         """Forget ids that ended more than ``horizon_s`` before ``now``, and any over ``limit``.
