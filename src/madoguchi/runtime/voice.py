@@ -78,10 +78,17 @@ class AgentMedia(Protocol):
         ...
 
     def attach(
-        self, agent_id: str, caller: RtpEndpoint, recorder: StereoRecorder | None
+        self,
+        agent_id: str,
+        caller: RtpEndpoint,
+        recorder: StereoRecorder | None,
+        *,
+        owns_recording: bool = True,
     ) -> Callable[[], None]:
         """Bridge the caller's leg and the agent's session both ways (recording caller on the
-        left, agent on the right); return the function that detaches them."""
+        left, agent on the right); return the function that detaches them. With
+        ``owns_recording=False`` detaching leaves the recorder open (the caller's recording
+        goes on with the next agent after a transfer)."""
         ...
 
 
@@ -111,6 +118,9 @@ class VoiceContact:
     agent_leg: RtpEndpoint | None = None
     bridge: RtpBridge | None = None
     recording: Path | None = None
+    recorder: StereoRecorder | None = None
+    """The call's one recording, open from the first agent's answer to the caller's hang-up
+    (transfers included: the wait in between is silence in it)."""
     detach_media: Callable[[], None] | None = None
     """Set while bridged to a browser agent's session."""
     music: asyncio.Task[None] | None = None
@@ -118,10 +128,11 @@ class VoiceContact:
     """The agent's phone put the caller on hold (music plays, the bridge pauses)."""
     consult: ConsultCall | None = None
     """An attended transfer in progress: the answered consult call to the target agent."""
-    parts: int = 0
-    """Bridged parts so far (a transferred call is recorded part by part)."""
     speaking: int = 0
     """Prompts being prepared; music waits while > 0."""
+    prompts_epoch: int = 0
+    """Bumped when an agent answers: prompts still being synthesized then are dropped (they
+    would play over the agent, or hold back the music after a transfer)."""
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
 
@@ -327,16 +338,19 @@ class VoiceGateway:
         voice.barge_in = barge_in
         voice.speaking += 1
         self._stop_music(voice)
-        self._spawn(voice, self._play_prompt(voice, text, language))
+        self._spawn(voice, self._play_prompt(voice, text, language, voice.prompts_epoch))
 
-    async def _play_prompt(self, voice: VoiceContact, text: str, language: str) -> None:
+    async def _play_prompt(self, voice: VoiceContact, text: str, language: str, epoch: int) -> None:
         try:
             audio = await self.prompts.get_async(text, language)
         except SynthesisError as err:
             log.warning("prompt not synthesized (%s): %s", err, text)
             audio = np.zeros(8000, dtype=np.int16)
         finally:
-            voice.speaking -= 1
+            if epoch == voice.prompts_epoch:
+                voice.speaking -= 1
+        if epoch != voice.prompts_epoch:
+            return  # an agent answered meanwhile: the flow's prompt is no longer wanted
         if not voice.ended:
             voice.leg.play(audio)
             if voice.queued and not voice.connected:
@@ -520,9 +534,12 @@ class VoiceGateway:
             if voice.connected:
                 return
             if media is not None and media.has_session(event.agent_id):
-                self._connect_browser(voice, event.agent_id, media)
+                self._connect(voice, event.agent_id)
             else:  # connected straight to an agent (the dialer's ConnectContact): ring the phone
                 self._spawn(voice, self._ring_agent(voice, event.agent_id, offered=False))
+        elif isinstance(event, rev.ContactTransferred):
+            if voice.connected and event.from_agent == voice.agent_id:
+                self._release_agent(voice)  # from the desk (API); a phone's REFER did already
         elif isinstance(event, rev.ContactEnded) and voice.connected:
             voice.ended = True  # the agent ended it from the desktop
             voice.call.hangup()
@@ -580,7 +597,7 @@ class VoiceGateway:
         if offered and self._submit(rc.AcceptOffer(voice.contact.id, agent_id)) is None:
             call.hangup()
             return
-        self._connect(voice, leg)
+        self._connect(voice, agent_id, leg)
 
     def _accept_consult(self, voice: VoiceContact, agent_id: str, consult: ConsultCall) -> None:
         call, leg = consult.target_call, consult.target_leg
@@ -592,7 +609,7 @@ class VoiceGateway:
             return
         voice.agent_id, voice.agent_call, voice.agent_leg = agent_id, call, leg
         call.on_ended = lambda reason: self._on_agent_gone(voice, call, reason)
-        self._connect(voice, leg)
+        self._connect(voice, agent_id, leg)
 
     def _agent_unreachable(self, voice: VoiceContact, agent_id: str, offered: bool) -> None:
         if offered:
@@ -601,41 +618,66 @@ class VoiceGateway:
             self._submit(rc.EndContact(voice.contact.id, EndReason.ERROR))
             self._hangup(voice, "agent_unreachable")
 
-    def _connect(self, voice: VoiceContact, agent_leg: RtpEndpoint) -> None:
-        voice.connected = True
-        voice.queued = False
-        self._stop_music(voice)
-        _clear_playback(voice.leg)
-        if voice.session is not None:
-            self._feed(voice, fi.AgentConnected(voice.agent_id or ""))
-        if voice.agent_call is not None:
-            self.control.watch(voice, voice.agent_call)
-        path = self._recording_path(voice)
-        loop = asyncio.get_running_loop()
-        recorder = StereoRecorder(path, loop.time())
-        voice.recording = path
-        voice.bridge = RtpBridge(voice.leg, agent_leg, recorder, clock=loop.time)
-        self.stats["bridged"] += 1
-
-    def _connect_browser(self, voice: VoiceContact, agent_id: str, media: AgentMedia) -> None:
+    def _connect(
+        self, voice: VoiceContact, agent_id: str, agent_leg: RtpEndpoint | None = None
+    ) -> None:
+        """Bridge the caller to the agent who answered — their phone's RTP leg, or without one
+        their browser session. The first agent and every agent after a transfer (to a queue,
+        to an agent, attended) are connected here; the recording goes on in the same file."""
+        media = self.agent_media
+        if agent_leg is None and media is None:
+            log.error("no media for agent %s of %s", agent_id, voice.contact.id)
+            return
         voice.connected = True
         voice.queued = False
         voice.agent_id = agent_id
+        voice.prompts_epoch += 1
+        voice.speaking = 0
         self._stop_music(voice)
         _clear_playback(voice.leg)
         if voice.session is not None:
             self._feed(voice, fi.AgentConnected(agent_id))
-        path = self._recording_path(voice)
-        recorder = StereoRecorder(path, asyncio.get_running_loop().time())
-        voice.recording = path
-        voice.detach_media = media.attach(agent_id, voice.leg, recorder)
+        recorder = self._recorder(voice)
+        if agent_leg is not None:
+            if voice.agent_call is not None:
+                self.control.watch(voice, voice.agent_call)
+            clock = asyncio.get_running_loop().time
+            voice.bridge = RtpBridge(voice.leg, agent_leg, recorder, clock=clock)
+        elif media is not None:
+            voice.detach_media = media.attach(agent_id, voice.leg, recorder, owns_recording=False)
         self.stats["bridged"] += 1
 
-    def _recording_path(self, voice: VoiceContact) -> Path:
-        """``<contact>.wav`` for the first agent, ``<contact>-2.wav`` … after transfers."""
-        voice.parts += 1
-        suffix = "" if voice.parts == 1 else f"-{voice.parts}"
-        return self.recordings_dir / f"{voice.contact.id}{suffix}.wav"
+    def _release_agent(self, voice: VoiceContact) -> None:
+        """The connected agent handed the caller on (a transfer): their side leaves — the
+        phone's leg hung up, or the browser session detached — and the caller waits with
+        music until routing connects the next agent (:meth:`_connect`). The recording stays
+        open for that agent."""
+        call, leg, bridge = voice.agent_call, voice.agent_leg, voice.bridge
+        detach, voice.detach_media = voice.detach_media, None
+        voice.agent_call = voice.agent_leg = None
+        voice.bridge = None
+        voice.agent_id = None
+        voice.connected = False
+        voice.held = False
+        voice.queued = True
+        if bridge is not None:
+            bridge.detach()
+        if detach is not None:
+            detach()
+        if call is not None and call.state is not CallState.ENDED:
+            call.hangup()
+        if leg is not None:
+            leg.close()
+        _clear_playback(voice.leg)
+        self._start_music(voice)
+
+    def _recorder(self, voice: VoiceContact) -> StereoRecorder:
+        """The call's recording, ``<contact>.wav``, opened when the first agent answers."""
+        if voice.recorder is None:
+            path = self.recordings_dir / f"{voice.contact.id}.wav"
+            voice.recording = path
+            voice.recorder = StereoRecorder(path, asyncio.get_running_loop().time())
+        return voice.recorder
 
     def _on_agent_gone(self, voice: VoiceContact, call: Call, reason: str) -> None:
         if voice.agent_call is not call:
@@ -731,6 +773,8 @@ class VoiceGateway:
         if voice.detach_media is not None:
             voice.detach_media()
             voice.detach_media = None
+        if voice.recorder is not None:
+            voice.recorder.close()
         voice.leg.close()
         if voice.agent_leg is not None:
             voice.agent_leg.close()

@@ -264,24 +264,7 @@ class AgentCallControl:
             return
         call.notify_transfer(200)
         voice.consult = consult
-        self._release_agent(voice)
-        gateway._start_music(voice)
-
-    def _release_agent(self, voice: VoiceContact) -> None:
-        """The transferring agent leaves: recording part written, their leg hung up."""
-        call, leg, bridge = voice.agent_call, voice.agent_leg, voice.bridge
-        voice.agent_call = voice.agent_leg = None
-        voice.bridge = None
-        voice.agent_id = None
-        voice.connected = False
-        voice.held = False
-        voice.queued = True
-        if bridge is not None:
-            bridge.close()
-        if call is not None and call.state is not CallState.ENDED:
-            call.hangup()
-        if leg is not None:
-            leg.close()
+        gateway._release_agent(voice)
 
     def consult_of(self, call: Call) -> ConsultCall | None:
         """The consult call that ``call`` is a leg of (the consulting agent's or the target's)."""

@@ -183,10 +183,16 @@ class WebRtcSoftphones:
         return session is not None and session.live
 
     def attach(
-        self, agent_id: str, caller: RtpEndpoint, recorder: StereoRecorder | None
+        self,
+        agent_id: str,
+        caller: RtpEndpoint,
+        recorder: StereoRecorder | None,
+        *,
+        owns_recording: bool = True,
     ) -> Callable[[], None]:
         """Bridge ``caller`` and the agent's session both ways; the returned function detaches
-        them and writes the recording."""
+        them and writes the recording — or, with ``owns_recording=False``, leaves it open for
+        whoever attached it (the voice gateway records a transferred caller in one file)."""
         self.end_consult(agent_id)  # a caller for a consulting agent (the transfer completed)
         bridge = _Bridge(agent_id, caller, recorder)
         self._bridges[agent_id] = bridge
@@ -218,7 +224,7 @@ class WebRtcSoftphones:
             session = self.sessions.get(bridge.agent_id)
             if session is not None:
                 session.outgoing.clear()
-            if recorder is not None:
+            if recorder is not None and owns_recording:
                 recorder.close()
             log.info(
                 "agent %s detached: %d frames to the agent, %d to the caller",
