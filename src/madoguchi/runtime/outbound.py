@@ -53,7 +53,6 @@ import collections
 import contextlib
 import logging
 import math
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -63,7 +62,6 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from madoguchi.core.config import TenantConfig
 from madoguchi.core.dialer import (
     Campaign,
     CampaignStatus,
@@ -102,6 +100,9 @@ from madoguchi.core.routing import events as rev
 from madoguchi.core.routing.errors import RoutingError
 from madoguchi.runtime.campaign_file import CampaignSpec
 from madoguchi.runtime.center import CenterRuntime
+from madoguchi.runtime.sip_trunk import Trunk as Trunk  # re-exported: tests and callers
+from madoguchi.runtime.sip_trunk import await_answer, place_call
+from madoguchi.runtime.sip_trunk import classify as classify
 from madoguchi.runtime.voice import VoiceGateway
 from madoguchi.store.campaigns import (
     CallbackRow,
@@ -122,54 +123,8 @@ from madoguchi.store.campaigns import (
 from madoguchi.telephony.rtp.endpoint import RtpEndpoint
 from madoguchi.telephony.sip.call import Call, CallState
 from madoguchi.telephony.sip.endpoint import SipEndpoint
-from madoguchi.telephony.sip.sdp import build_sdp
 
 log = logging.getLogger("madoguchi.outbound")
-
-
-def classify(status: int | None, end_reason: str | None) -> DialOutcome:
-    """A dial's outcome from the final SIP status of an unanswered INVITE."""
-    if status in (486, 600):
-        return DialOutcome.BUSY
-    if status in (404, 484, 410, 604):
-        return DialOutcome.INVALID_NUMBER
-    if status in (603, 403):
-        return DialOutcome.REJECTED
-    if status in (408, 480, 487) or end_reason in ("timeout", "cancelled"):
-        return DialOutcome.NO_ANSWER
-    return DialOutcome.FAILED
-
-
-@dataclass
-class Trunk:
-    """Where outbound calls go: a SIP URI template and optional digest credentials."""
-
-    uri_template: str
-    """``sip:{number}@host:port``; ``{number}`` is the E.164 number without ``+``."""
-    credentials: tuple[str, str] | None = None
-    caller_id: str = "madoguchi"
-
-    def uri(self, number: str) -> str:
-        """The Request-URI for ``number`` (E.164)."""
-        return self.uri_template.replace("{number}", number.lstrip("+"))
-
-    @classmethod
-    def from_config(cls, tenant: TenantConfig) -> Trunk:
-        """The tenant's trunk from the center file; the password from ``password_env`` is read
-        from the environment here (KeyError names a variable that is not set)."""
-        config = tenant.trunk
-        if config is None:
-            raise ValueError(f"tenant {tenant.id!r} has no trunk")
-        password = config.password
-        if config.password_env is not None:
-            password = os.environ[config.password_env]
-        credentials = (
-            (config.username, password)
-            if config.username is not None and password is not None
-            else None
-        )
-        caller_id = config.caller_id or (tenant.numbers[0] if tenant.numbers else "madoguchi")
-        return cls(config.uri, credentials, caller_id.replace("-", "").replace(" ", ""))
 
 
 #: Campaign modes the gateway paces by itself (preview dials are asked for by an agent).
@@ -760,45 +715,21 @@ class OutboundGateway:
 
     # ================================================================ one dial
     async def _invite(self, dial_id: str, number: str) -> tuple[Call | None, RtpEndpoint]:
-        leg = RtpEndpoint(host=self.voice.media_host, payload_type=0)
-        await leg.start()
-        offer = build_sdp(self.voice.media_host, leg.port, [0, 8])
         self.stats["dials"] += 1
-        leg.on_packet = lambda _packet: self._early_media(dial_id, leg)
-        try:
-            call = await self.endpoint.invite(
-                self.trunk.uri(number),
-                offer,
-                from_user=self.trunk.caller_id,
-                credentials=self.trunk.credentials,
-            )
-        except Exception:
-            log.exception("dial %s could not be placed", dial_id)
-            leg.close()
-            return None, leg
-        return call, leg
+        return await place_call(
+            self.endpoint,
+            self.trunk,
+            self.voice.media_host,
+            number,
+            on_packet=lambda leg: self._early_media(dial_id, leg),
+        )
 
     async def _ring(self, call: Call, leg: RtpEndpoint, ring_timeout_s: float) -> DialOutcome:
         """Wait for the answer; the outcome (the leg is closed unless answered)."""
-        try:
-            await asyncio.wait_for(asyncio.shield(call.answered), ring_timeout_s)
-        except TimeoutError:
-            if call.state is not CallState.ENDED:
-                call.cancel()
-            leg.close()
-            return DialOutcome.NO_ANSWER
-        except Exception:
-            leg.close()
-            return classify(call.final_status, call.end_reason)
-        leg.on_packet = None
-        self.stats["answered"] += 1
-        remote = call.remote_sdp
-        if remote is not None:
-            leg.payload_type = remote.codec
-            if remote.telephone_event_pt is not None:  # keypad digits as the callee sends them
-                leg.telephone_event_pt = remote.telephone_event_pt
-            leg.set_remote((remote.address, remote.port))
-        return DialOutcome.ANSWERED
+        outcome = await await_answer(call, leg, ring_timeout_s)
+        if outcome is DialOutcome.ANSWERED:
+            self.stats["answered"] += 1
+        return outcome
 
     async def _dial(self, run: CampaignRun, placed: DialPlaced) -> None:
         try:
