@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from madoguchi.telephony.rtp import playout
+
 SAMPLE_RATE = 8000
 Samples = NDArray[np.int16]
 
@@ -94,4 +96,5 @@ def music_on_hold(seconds: float = 12.0) -> Samples:
     parts = [
         (np.sin(2 * np.pi * f * t) + 0.3 * np.sin(4 * np.pi * f * t)) * envelope for f in notes_hz
     ]
-    return np.round(np.concatenate(parts) * 6000.0).astype(np.int16)
+    # played over and over to every caller on hold: read-only, encoded once (see playout)
+    return playout.encode_once(np.round(np.concatenate(parts) * 6000.0).astype(np.int16))

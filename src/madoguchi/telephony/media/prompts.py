@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from madoguchi.telephony.media.audio import Samples, decode_wav, encode_wav
+from madoguchi.telephony.rtp import playout
 
 JTALK_DICTIONARY = Path("/var/lib/mecab/dic/open-jtalk/naist-jdic")
 JTALK_VOICE = Path("/usr/share/hts-voice/nitech-jp-atr503-m001/nitech_jp_atr503_m001.htsvoice")
@@ -28,7 +29,12 @@ class SynthesisError(RuntimeError):
 
 
 class PromptCache:
-    """Synthesizes prompts and keeps them as 8 kHz WAV files in ``directory``."""
+    """Synthesizes prompts and keeps them as 8 kHz WAV files in ``directory``.
+
+    In memory a prompt is kept read-only with its G.711 payloads (μ-law and A-law) encoded
+    once (:func:`madoguchi.telephony.rtp.playout.encode_once`): playing it to a caller slices
+    those bytes instead of encoding the whole prompt again.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -69,6 +75,8 @@ class PromptCache:
             with os.fdopen(handle, "wb") as temporary:
                 temporary.write(encode_wav(samples))
             Path(name).replace(path)
+        # read-only from here on, its μ-law and A-law payloads encoded once for every call
+        samples = playout.encode_once(samples)
         self._memory[key] = samples
         return samples
 

@@ -33,7 +33,7 @@ from collections.abc import Callable
 import numpy as np
 
 from madoguchi.telephony.errors import RtpParseError
-from madoguchi.telephony.rtp import g711
+from madoguchi.telephony.rtp import g711, playout
 from madoguchi.telephony.rtp.dtmf import DtmfDecoder, encode_digit
 from madoguchi.telephony.rtp.packet import HEADER, RtpPacket, parse_rtp
 from madoguchi.telephony.rtp.recorder import StereoRecorder
@@ -48,6 +48,7 @@ WATCHDOG_SECONDS = 0.5
 _RNG = random.Random()  # seeding a Random per leg reads /dev/urandom: slow under load
 _unpack_header = HEADER.unpack_from
 _pack_header_into = HEADER.pack_into
+_pack_header = HEADER.pack
 _TRANSCODE = {0: g711.ULAW_TO_ALAW, 8: g711.ALAW_TO_ULAW}
 
 
@@ -59,6 +60,22 @@ class _RtpProtocol(asyncio.DatagramProtocol):
 
     def error_received(self, exc: Exception) -> None:
         log.debug("rtp socket error: %s", exc)
+
+
+class _Run:
+    """Encoded audio queued to play: a buffer and how far into it the sender is.
+
+    The tick slices ``step`` bytes at ``position`` (a memoryview: no copy until the packet is
+    built), so a 23 s prompt queued to a caller who hangs up after a second costs one object,
+    not 1,150 frames made ahead of time.
+    """
+
+    __slots__ = ("data", "position", "step")
+
+    def __init__(self, data: memoryview, step: int) -> None:
+        self.data = data
+        self.position = 0
+        self.step = step
 
 
 class _Pacer:
@@ -135,7 +152,9 @@ class RtpEndpoint:
         self.ssrc = rng.getrandbits(32)
         self._sequence = rng.getrandbits(16)
         self._timestamp = rng.getrandbits(32)
-        self._queue: collections.deque[bytes] = collections.deque()
+        self._queue: collections.deque[_Run] = collections.deque()
+        self._queued = 0
+        """Frames in ``_queue`` not yet sent."""
         self._dtmf_queue: collections.deque[tuple[bytes, bool, int]] = collections.deque()
         self._transport: asyncio.DatagramTransport | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -216,31 +235,36 @@ class RtpEndpoint:
         self._latched = False
 
     def play(self, pcm: np.ndarray) -> None:
-        """Queue linear audio (int16, 8 kHz) to send, cut into 20 ms frames (last one padded)."""
-        samples = np.asarray(pcm, dtype=np.int16)
-        pad = (-len(samples)) % FRAME_SAMPLES
-        if pad:
-            samples = np.concatenate([samples, np.zeros(pad, dtype=np.int16)])
-        payload = g711.encode(samples, self.payload_type)
-        for i in range(0, len(payload), FRAME_SAMPLES):
-            self._queue.append(payload[i : i + FRAME_SAMPLES])
+        """Queue linear audio (int16, 8 kHz) to send in 20 ms frames (last one padded).
+
+        Audio passed through :func:`~madoguchi.telephony.rtp.playout.encode_once` (cached
+        prompts, music on hold) is not encoded again; other audio is encoded here once. The
+        frames are sliced from the encoded buffer as they are sent.
+        """
+        payload = playout.payload_for(pcm, self.payload_type)
+        if not payload:
+            return
+        self._queue.append(_Run(memoryview(payload), FRAME_SAMPLES))
+        self._queued += len(payload) // FRAME_SAMPLES
         self._ensure_sending()
 
     def play_payload(self, payload: bytes) -> None:
         """Queue one already-encoded frame (in this leg's payload type)."""
-        self._queue.append(payload)
+        self._queue.append(_Run(memoryview(payload), len(payload)))
+        self._queued += 1
         self._ensure_sending()
 
     def stop_playback(self) -> int:
         """Drop the audio not yet sent (barge-in); returns how many frames were dropped."""
-        dropped = len(self._queue)
+        dropped = self._queued
         self._queue.clear()
+        self._queued = 0
         return dropped
 
     @property
     def queued_frames(self) -> int:
         """Frames waiting to be sent."""
-        return len(self._queue)
+        return self._queued
 
     def send_dtmf(self, digits: str, duration_ms: int = 100) -> None:
         """Queue RFC 4733 events for ``digits`` (each with its own timestamp)."""
@@ -309,10 +333,23 @@ class RtpEndpoint:
             if payload[1] & 0x80 and last_of_event:
                 self._timestamp = (self._timestamp + duration) & 0xFFFFFFFF
             return
-        payload = self._queue.popleft()
-        self._emit(self.payload_type, payload, self._resume_marker, self._timestamp)
+        run = self._queue[0]
+        start = run.position
+        end = run.position = start + run.step
+        frame = run.data[start:end]
+        if end >= len(run.data):
+            self._queue.popleft()
+        self._queued -= 1
+        transport = self._transport
+        remote = self.remote
+        if transport is not None and remote is not None:
+            second = (self.payload_type & 0x7F) | (0x80 if self._resume_marker else 0)
+            header = _pack_header(0x80, second, self._sequence, self._timestamp, self.ssrc)
+            self._sequence = (self._sequence + 1) & 0xFFFF
+            transport.sendto(header + frame, remote)
+            self.packets_sent += 1
         self._resume_marker = False
-        self._timestamp = (self._timestamp + len(payload)) & 0xFFFFFFFF
+        self._timestamp = (self._timestamp + len(frame)) & 0xFFFFFFFF
 
     def _check_timeout(self, now: float) -> None:
         if self._timed_out or self.timeout <= 0:
