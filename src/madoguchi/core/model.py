@@ -92,6 +92,12 @@ class EndReason(StrEnum):
     TRANSFERRED_EXTERNAL = "transferred_external"
     ERROR = "error"
     PEER_LOST = "peer_lost"
+    CUSTOMER_BUSY = "customer_busy"
+    """A callback: the customer's line was busy when the agent called back."""
+    CUSTOMER_NO_ANSWER = "customer_no_answer"
+    """A callback: the customer did not answer within the ring time."""
+    CUSTOMER_UNREACHABLE = "customer_unreachable"
+    """A callback: the number was invalid, the call was refused, or could not be placed."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,7 @@ from madoguchi.core.routing import commands as rc
 from madoguchi.core.routing import events as rev
 from madoguchi.core.routing.errors import RoutingError
 from madoguchi.runtime.center import CenterRuntime
+from madoguchi.runtime.voice_callback import CallbackDialer
 from madoguchi.runtime.voice_transfer import AgentCallControl, ConsultCall
 from madoguchi.telephony.errors import SdpError
 from madoguchi.telephony.media import PromptCache, SynthesisError, music_on_hold
@@ -176,6 +177,8 @@ class VoiceGateway:
         }
         self.stats = {"calls": 0, "rejected": 0, "bridged": 0, "early_media": 0}
         self.control = AgentCallControl(self)
+        self.callbacks = CallbackDialer(self)
+        """Callback contacts (no caller on the line): ring the agent, dial the customer."""
         """Hold and transfers from agents' phones (``voice_transfer``)."""
 
     # ================================================================ wiring
@@ -186,6 +189,7 @@ class VoiceGateway:
 
     async def close(self) -> None:
         """Hang up every call (shutdown after the drain time-out)."""
+        self.callbacks.close()
         for voice in list(self.calls.values()):
             self._hangup(voice, "shutdown")
         if self.http is not None:
@@ -517,7 +521,10 @@ class VoiceGateway:
         if contact_id is None:
             return
         voice = self.calls.get(contact_id)
-        if voice is None or voice.ended:
+        if voice is None:
+            self.callbacks.on_event(event)  # a callback contact: nobody on the line yet
+            return
+        if voice.ended:
             return
         media = self.agent_media
         if isinstance(event, rev.ContactOffered):
