@@ -177,9 +177,9 @@ class VoiceGateway:
         }
         self.stats = {"calls": 0, "rejected": 0, "bridged": 0, "early_media": 0}
         self.control = AgentCallControl(self)
+        """Hold and transfers from agents' phones (``voice_transfer``)."""
         self.callbacks = CallbackDialer(self)
         """Callback contacts (no caller on the line): ring the agent, dial the customer."""
-        """Hold and transfers from agents' phones (``voice_transfer``)."""
 
     # ================================================================ wiring
     def attach(self) -> None:
