@@ -1,0 +1,158 @@
+"""Callbacks called back through the live server: a sipp caller asks for a callback in the IVR and
+hangs up; when an agent's phone (our own user agent, registered) becomes available, routing
+offers the callback, the phone rings and answers, the customer (sipp on the tenant's trunk) is
+dialled — answered: bridged, recorded, ended by the agent into after-contact work; busy: the
+contact ends as ``customer_busy`` and the agent goes to after-contact work."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+from telephony_support import free_port, run_sipp
+from test_runtime_voice_calls import MAIN_NUMBER, SCENARIOS, sign_in_agent, start_center
+from voice_support import AgentPhone
+
+from madoguchi.core.config import CenterConfig, TrunkConfig
+from madoguchi.core.events import Event
+from madoguchi.core.model import Direction, EndReason
+from madoguchi.core.routing import commands as rc
+from madoguchi.core.routing import events as rev
+from madoguchi.demo import open_around_the_clock
+from madoguchi.samples import load_sample_center
+from madoguchi.server import CenterServer
+from madoguchi.telephony.sip.call import CallState
+
+
+def with_trunk(config: CenterConfig, port: int) -> CenterConfig:
+    """The sample center whose tenants call out to a sipp customer on ``port``."""
+    trunk = TrunkConfig(uri=f"sip:{{number}}@127.0.0.1:{port}", caller_id="0120000100")
+    tenants = tuple(dataclasses.replace(t, trunk=trunk) for t in config.tenants)
+    return dataclasses.replace(config, tenants=tenants, _index={})
+
+
+async def caller_asks_for_callback(center: CenterServer, tmp_path: Path) -> str:
+    """A sipp caller walks the IVR into お問い合わせ with no agent, asks to be called back on
+    their own number and is hung up on; the callback contact routing now holds."""
+    result = await run_sipp(
+        f"127.0.0.1:{center.endpoint.port}",
+        "-sf",
+        str(SCENARIOS / "caller_requests_callback.xml"),
+        "-s",
+        MAIN_NUMBER,
+        "-m",
+        "1",
+        "-mp",
+        str(free_port()),
+        cwd=tmp_path,
+        timeout=90,
+    )
+    assert result.returncode == 0, result.output
+    await asyncio.sleep(0.3)
+    assert center.gateway.calls == {}  # nobody on the line any more
+    (callback,) = [
+        c
+        for c in center.runtime.engine.contacts.values()
+        if c.callback_number is not None or c.origin.direction == Direction.CALLBACK
+    ]
+    assert "09011112222" in (callback.callback_number, callback.origin.from_address)
+    return callback.id
+
+
+async def wait_for(condition: object, seconds: float) -> None:
+    assert callable(condition)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        assert loop.time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.peer
+async def test_callback_rings_agent_dials_customer_bridges_and_records(tmp_path: Path) -> None:
+    port = free_port()
+    customer = asyncio.create_task(
+        run_sipp("-sn", "uas", "-rtp_echo", "-p", str(port), "-m", "1", cwd=tmp_path, timeout=90)
+    )
+    center = await start_center(
+        tmp_path, with_trunk(open_around_the_clock(load_sample_center()), port)
+    )
+    events: list[Event] = []
+    center.runtime.listen(lambda _i, e: events.append(e))
+    phone = AgentPhone(talk_s=3.0, ring_s=0.3, greeting_s=1.5)
+    try:
+        contact_id = await caller_asks_for_callback(center, tmp_path)
+        await sign_in_agent(center, phone, "op01")  # general skill: お問い合わせ
+        await wait_for(lambda: any(isinstance(e, rev.ContactEnded) for e in events), 30)
+        result = await asyncio.wait_for(customer, 30)
+        assert result.returncode == 0, result.output  # answered, then got our BYE
+        await asyncio.sleep(0.3)
+    finally:
+        await phone.close()
+        await center.stop()
+        if not customer.done():
+            customer.cancel()
+    kinds = [type(e).__name__ for e in events if getattr(e, "contact_id", None) == contact_id]
+    assert kinds.index("ContactOffered") < kinds.index("ContactConnected")
+    (ended,) = [e for e in events if isinstance(e, rev.ContactEnded)]
+    assert ended.contact_id == contact_id
+    assert ended.reason == EndReason.COMPLETED
+    assert ended.agent_id == "op01"
+    assert ended.talk_s > 1.0  # the agent talked to the customer before hanging up
+    assert len(phone.answered) == 1
+    assert phone.answered[0].state is CallState.ENDED
+    assert phone.heard_frames > 25  # the agent's greeting came back from the customer's echo
+    recording = center.options.data_dir / "recordings" / f"{contact_id}.wav"
+    with wave.open(str(recording)) as stored:
+        frames = np.frombuffer(stored.readframes(stored.getnframes()), "<i2").reshape(-1, 2)
+    assert np.abs(frames[:, 0]).max() > 1000  # the customer (left): the echo
+    assert np.abs(frames[:, 1]).max() > 1000  # the agent (right): the greeting
+    assert center.runtime.engine.agents["op01"].wrapups  # after-contact work
+    assert center.gateway.callbacks.pending == {}
+    assert center.gateway.callbacks.stats["answered"] == 1
+
+
+@pytest.mark.peer
+async def test_busy_customer_ends_callback_as_customer_busy_and_agent_wraps_up(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    customer = asyncio.create_task(
+        run_sipp("-sf", str(SCENARIOS / "callee_busy.xml"), "-p", str(port), "-m", "1",
+                 cwd=tmp_path, timeout=90)
+    )  # fmt: skip
+    center = await start_center(
+        tmp_path, with_trunk(open_around_the_clock(load_sample_center()), port)
+    )
+    events: list[Event] = []
+    center.runtime.listen(lambda _i, e: events.append(e))
+    phone = AgentPhone(talk_s=30.0, ring_s=0.3)
+    try:
+        contact_id = await caller_asks_for_callback(center, tmp_path)
+        await sign_in_agent(center, phone, "op01")
+        await wait_for(lambda: any(isinstance(e, rev.ContactEnded) for e in events), 30)
+        result = await asyncio.wait_for(customer, 30)
+        assert result.returncode == 0, result.output  # the 486 was sent and ACKed
+        await wait_for(lambda: phone.answered and phone.answered[0].state is CallState.ENDED, 5)
+        (ended,) = [e for e in events if isinstance(e, rev.ContactEnded)]
+        assert ended.contact_id == contact_id
+        assert ended.reason == EndReason.CUSTOMER_BUSY
+        assert ended.agent_id == "op01"
+        # the agent is in after-contact work to note it, and can finish it as usual
+        (handled,) = center.runtime.engine.agents["op01"].wrapups
+        assert handled == contact_id
+        await center.runtime.submit(
+            rc.CompleteWrapUp("op01", handled, disposition="callback-needed")
+        )
+        assert center.gateway.calls == {}
+        assert center.gateway.callbacks.pending == {}
+        assert center.gateway.callbacks.stats["unreached"] == 1
+    finally:
+        await phone.close()
+        await center.stop()
+        if not customer.done():
+            customer.cancel()
