@@ -8,6 +8,13 @@ the contact to an agent (``ContactOffered``), the agent's registered phone is ru
 answers, ``AcceptOffer`` is submitted and the caller and agent legs are bridged and recorded
 (caller left, agent right). Hang-ups become ``EndContact`` / ``AbandonContact``.
 
+A transfer (``ContactTransferred``: from the desk through the API, or the phone's REFER)
+releases the agent who handed the caller on — their phone's leg is hung up, or their browser
+session detached — and the caller hears music on hold until routing connects the next agent,
+who is rung and bridged exactly like the first (:meth:`VoiceGateway._connect`, browser session
+or desk phone, in any mix). The call is one recording, ``<contact>.wav``, from the first
+answer to the hang-up; the wait between agents is silence in it.
+
 A flow whose first step only speaks and hangs up (a closure or "number changed" message) is
 played as early media: 183 Session Progress with our SDP, the prompt, then 480 Temporarily
 Unavailable — the call is never answered, so the caller is not charged for it. Agents' phones

@@ -11,7 +11,8 @@ phone's SIP requests into routing commands and media actions:
   extension (``sip:2002@center``) → ``TransferContact(to_agent=…)``. The gateway answers the
   phone's subscription with NOTIFY 200 when routing accepts the transfer (404 for an unknown
   target, 480 when routing refuses), releases the agent's leg (BYE) and plays music to the
-  caller until routing's offer is answered by the new agent.
+  caller until routing's offer is answered by the new agent (a desk phone or a browser
+  softphone: the gateway connects them as it connected the first).
 * **Attended transfer** — the agent first puts the caller on hold and dials a colleague's
   extension from the same phone: that INVITE (From an agent's extension, to another agent's
   extension) is a *consult call*, bridged agent ↔ agent without a contact or recording. A REFER
