@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from telephony_support import free_port, run_sipp
 from test_runtime_voice_calls import MAIN_NUMBER, SCENARIOS, sign_in_agent, start_center
-from voice_support import AgentPhone
+from voice_support import AgentPhone, BrowserPage, mostly
 
 from madoguchi.core.config import CenterConfig, TrunkConfig
 from madoguchi.core.events import Event
-from madoguchi.core.model import Direction, EndReason
+from madoguchi.core.model import Channel, Contact, Direction, EndReason, SkillRequirement
 from madoguchi.core.routing import commands as rc
 from madoguchi.core.routing import events as rev
 from madoguchi.demo import open_around_the_clock
@@ -151,6 +151,100 @@ async def test_busy_customer_ends_callback_as_customer_busy_and_agent_wraps_up(
         assert center.gateway.calls == {}
         assert center.gateway.callbacks.pending == {}
         assert center.gateway.callbacks.stats["unreached"] == 1
+    finally:
+        await phone.close()
+        await center.stop()
+        if not customer.done():
+            customer.cancel()
+
+
+async def book_callback(center: CenterServer, number: str) -> str:
+    """A callback booked without a queued call (as after hours, from the flow or the API): a
+    callback contact of its own, released at once since the queue is open."""
+    now = center.runtime.clock.now()
+    contact = Contact("booked-1", Channel.VOICE, Direction.INBOUND, "midori", now,
+                      from_address="0312345678", skills=(SkillRequirement("general"),))  # fmt: skip
+    center.runtime.request_callback(contact, "general", number)
+    await center.runtime.flush()
+    (callback,) = [
+        c
+        for c in center.runtime.engine.contacts.values()
+        if c.origin.direction == Direction.CALLBACK
+    ]
+    return callback.id
+
+
+@pytest.mark.peer
+async def test_browser_agent_accepts_callback_and_talks_to_the_customer(tmp_path: Path) -> None:
+    port = free_port()
+    customer = asyncio.create_task(
+        run_sipp("-sn", "uas", "-rtp_echo", "-p", str(port), "-m", "1", cwd=tmp_path, timeout=60)
+    )
+    center = await start_center(
+        tmp_path, with_trunk(open_around_the_clock(load_sample_center()), port)
+    )
+    center.softphones.loopback_candidates = True  # the page runs on this machine
+    events: list[Event] = []
+    loop = asyncio.get_running_loop()
+
+    def listener(_id: int, event: Event) -> None:
+        events.append(event)
+        if isinstance(event, rev.ContactOffered):  # the page shows the offer; the agent answers
+            loop.call_soon(center.runtime.submit_now, rc.AcceptOffer(event.contact_id, "op01"))
+
+    center.runtime.listen(listener)
+    page = BrowserPage(1000)
+    try:
+        await asyncio.sleep(0.5)  # let sipp bind
+        await page.connect(center.softphones, "op01")
+        contact_id = await book_callback(center, "+81312340000")
+        await center.runtime.submit(rc.AgentLogin("op01", available=True))
+        await wait_for(lambda: contact_id in center.gateway.calls, 20)
+        await wait_for(lambda: page.ears.heard.get(1000, 0) >= 25, 20)  # its voice, echoed back
+        assert mostly(page.ears.heard, 1000)
+        await center.runtime.submit(rc.EndContact(contact_id))  # the agent ends it at the desk
+        result = await asyncio.wait_for(customer, 20)
+        assert result.returncode == 0, result.output  # answered, then got our BYE
+    finally:
+        await page.close()
+        await center.stop()
+        if not customer.done():
+            customer.cancel()
+    (ended,) = [e for e in events if isinstance(e, rev.ContactEnded)]
+    assert (ended.contact_id, ended.reason, ended.agent_id) == (
+        contact_id,
+        EndReason.COMPLETED,
+        "op01",
+    )
+    assert center.gateway.calls == {}
+
+
+@pytest.mark.peer
+async def test_customer_not_answering_ends_callback_as_customer_no_answer(tmp_path: Path) -> None:
+    port = free_port()
+    customer = asyncio.create_task(
+        run_sipp("-sf", str(SCENARIOS / "callee_never_answers.xml"), "-p", str(port), "-m", "1",
+                 cwd=tmp_path, timeout=60)
+    )  # fmt: skip
+    center = await start_center(
+        tmp_path, with_trunk(open_around_the_clock(load_sample_center()), port)
+    )
+    center.gateway.callbacks.ring_timeout_s = 1.5
+    events: list[Event] = []
+    center.runtime.listen(lambda _i, e: events.append(e))
+    phone = AgentPhone(talk_s=30.0, ring_s=0.2)
+    try:
+        await asyncio.sleep(0.5)  # let sipp bind
+        contact_id = await book_callback(center, "+81312340000")
+        await sign_in_agent(center, phone, "op01")
+        await wait_for(lambda: any(isinstance(e, rev.ContactEnded) for e in events), 20)
+        result = await asyncio.wait_for(customer, 20)
+        assert result.returncode == 0, result.output  # rang, then got our CANCEL
+        await wait_for(lambda: phone.answered and phone.answered[0].state is CallState.ENDED, 5)
+        (ended,) = [e for e in events if isinstance(e, rev.ContactEnded)]
+        assert (ended.contact_id, ended.reason) == (contact_id, EndReason.CUSTOMER_NO_ANSWER)
+        assert center.runtime.engine.agents["op01"].wrapups  # after-contact work
+        assert center.gateway.callbacks.pending == {}
     finally:
         await phone.close()
         await center.stop()
