@@ -402,7 +402,9 @@ class VoiceGateway:
                 command.method, command.url, content=command.body, timeout=command.timeout_s
             )
             result = fi.HttpResponse(command.request_id, response.status_code, response.text)
-        except httpx.HTTPError as err:
+        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as err:
+            # InvalidURL and StreamError are not HTTPErrors: without them a URL the template
+            # made unparseable would fail the task and leave the caller waiting for the time-out.
             result = fi.HttpFailed(command.request_id, type(err).__name__)
         self._feed(voice, result)
 
