@@ -55,6 +55,7 @@ from madoguchi.core.routing import events as rev
 from madoguchi.core.routing.errors import RoutingError
 from madoguchi.runtime.center import CenterRuntime
 from madoguchi.runtime.voice_callback import CallbackDialer
+from madoguchi.runtime.voice_external import transfer_to_number
 from madoguchi.runtime.voice_transfer import AgentCallControl, ConsultCall
 from madoguchi.telephony.errors import SdpError
 from madoguchi.telephony.media import PromptCache, SynthesisError, music_on_hold
@@ -389,9 +390,8 @@ class VoiceGateway:
             self._submit(rc.ConnectContact(voice.contact, command.target))
             voice.queued = True
             self._start_music(voice)
-        else:  # an external number: not carried by this gateway yet — say so in the log
-            log.warning("transfer to external number %s is not supported", command.target)
-            self._hangup_after_prompts(voice, "transfer_external")
+        else:  # an external number: dialled over the tenant's trunk (voice_external)
+            transfer_to_number(self, voice, command.target)
 
     async def _http(self, voice: VoiceContact, command: fc.HttpRequest) -> None:
         client = self.http or httpx.AsyncClient()
