@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import socket
 import wave
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 from telephony_support import free_port, run_sipp
 from test_runtime_voice_calls import MAIN_NUMBER, SCENARIOS, sign_in_agent, start_center
-from voice_support import AgentPhone, BrowserPage, mostly
+from voice_support import AgentPhone, BrowserPage, mostly, tone
 
 from madoguchi.core.config import CenterConfig, TrunkConfig
 from madoguchi.core.events import Event
@@ -35,9 +36,18 @@ def with_trunk(config: CenterConfig, port: int) -> CenterConfig:
     return dataclasses.replace(config, tenants=tenants, _index={})
 
 
+class QuickPrompts:
+    """Text to speech is not what these tests are about: each prompt is half a second of tone."""
+
+    async def get_async(self, text: str, language: str) -> np.ndarray:
+        del text, language
+        return tone(440, 4000)
+
+
 async def caller_asks_for_callback(center: CenterServer, tmp_path: Path) -> str:
     """A sipp caller walks the IVR into お問い合わせ with no agent, asks to be called back on
     their own number and is hung up on; the callback contact routing now holds."""
+    center.gateway.prompts = QuickPrompts()  # type: ignore[assignment]
     result = await run_sipp(
         f"127.0.0.1:{center.endpoint.port}",
         "-sf",
@@ -61,6 +71,20 @@ async def caller_asks_for_callback(center: CenterServer, tmp_path: Path) -> str:
     ]
     assert "09011112222" in (callback.callback_number, callback.origin.from_address)
     return callback.id
+
+
+async def sipp_listening(port: int, seconds: float = 10.0) -> None:
+    """Until sipp has bound its SIP port (our own bind of it fails)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                return
+        assert loop.time() < deadline, "sipp did not start"
+        await asyncio.sleep(0.05)
 
 
 async def wait_for(condition: object, seconds: float) -> None:
@@ -195,7 +219,7 @@ async def test_browser_agent_accepts_callback_and_talks_to_the_customer(tmp_path
     center.runtime.listen(listener)
     page = BrowserPage(1000)
     try:
-        await asyncio.sleep(0.5)  # let sipp bind
+        await sipp_listening(port)
         await page.connect(center.softphones, "op01")
         contact_id = await book_callback(center, "+81312340000")
         await center.runtime.submit(rc.AgentLogin("op01", available=True))
@@ -229,12 +253,12 @@ async def test_customer_not_answering_ends_callback_as_customer_no_answer(tmp_pa
     center = await start_center(
         tmp_path, with_trunk(open_around_the_clock(load_sample_center()), port)
     )
-    center.gateway.callbacks.ring_timeout_s = 1.5
+    center.gateway.callbacks.ring_timeout_s = 2.0
     events: list[Event] = []
     center.runtime.listen(lambda _i, e: events.append(e))
     phone = AgentPhone(talk_s=30.0, ring_s=0.2)
     try:
-        await asyncio.sleep(0.5)  # let sipp bind
+        await sipp_listening(port)
         contact_id = await book_callback(center, "+81312340000")
         await sign_in_agent(center, phone, "op01")
         await wait_for(lambda: any(isinstance(e, rev.ContactEnded) for e in events), 20)
