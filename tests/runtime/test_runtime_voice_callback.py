@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from telephony_support import free_port, run_sipp
 from test_runtime_voice_calls import MAIN_NUMBER, SCENARIOS, sign_in_agent, start_center
-from voice_support import AgentPhone, BrowserPage, mostly, tone
+from voice_support import AgentPhone, BrowserPage, TalkingCaller, mostly, tone
 
 from madoguchi.core.config import CenterConfig, TrunkConfig
 from madoguchi.core.events import Event
@@ -46,7 +46,8 @@ class QuickPrompts:
 
 async def caller_asks_for_callback(center: CenterServer, tmp_path: Path) -> str:
     """A sipp caller walks the IVR into お問い合わせ with no agent, asks to be called back on
-    their own number and is hung up on; the callback contact routing now holds."""
+    their own number (from the flow's offer before the queue, or the queue's own offer — which
+    one depends on the estimated wait) and is hung up on; the callback contact routing holds."""
     center.gateway.prompts = QuickPrompts()  # type: ignore[assignment]
     result = await run_sipp(
         f"127.0.0.1:{center.endpoint.port}",
@@ -274,3 +275,56 @@ async def test_customer_not_answering_ends_callback_as_customer_no_answer(tmp_pa
         await center.stop()
         if not customer.done():
             customer.cancel()
+
+
+@pytest.mark.peer
+async def test_queued_caller_keeps_place_as_callback_hangs_up_and_is_called_back(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    customer = asyncio.create_task(
+        run_sipp("-sn", "uas", "-rtp_echo", "-p", str(port), "-m", "1", cwd=tmp_path, timeout=60)
+    )
+    center = await start_center(
+        tmp_path, with_trunk(open_around_the_clock(load_sample_center()), port)
+    )
+    center.gateway.prompts = QuickPrompts()  # type: ignore[assignment]
+    events: list[Event] = []
+    center.runtime.listen(lambda _i, e: events.append(e))
+    caller = TalkingCaller(450)
+    phone = AgentPhone(talk_s=2.0, ring_s=0.2, greeting_s=1.0)
+    try:
+        await caller.dial(center.endpoint.port, MAIN_NUMBER)
+        await wait_for(lambda: any(v.gather is not None for v in center.gateway.calls.values()), 10)
+        (voice,) = center.gateway.calls.values()
+        menu = voice.gather
+        caller.leg.send_dtmf("3")  # お問い合わせ
+        await wait_for(lambda: voice.gather is not menu or voice.queued, 10)
+        if not voice.queued:  # a long estimated wait: the flow offers a callback first
+            caller.leg.send_dtmf("2")  # no: hold in the queue
+        await wait_for(lambda: voice.queued, 10)
+        # later, from the queue (the flow's treatment or the desktop): keep my place, call me
+        center.runtime.request_callback(voice.contact, "general", "+81312340000")
+        await wait_for(lambda: not voice.queued, 5)  # CallbackRequested reached the gateway
+        await caller.close()  # the caller hangs up: not an abandoned call
+        await wait_for(lambda: center.gateway.calls == {}, 5)
+        live = center.runtime.engine.contacts[voice.contact.id]
+        assert live.callback_number == "+81312340000"
+        await sipp_listening(port)
+        await sign_in_agent(center, phone, "op01")
+        await wait_for(lambda: any(isinstance(e, rev.ContactEnded) for e in events), 20)
+        result = await asyncio.wait_for(customer, 20)
+        assert result.returncode == 0, result.output
+    finally:
+        await phone.close()
+        await center.stop()
+        if not customer.done():
+            customer.cancel()
+    assert not any(isinstance(e, rev.ContactAbandoned) for e in events)
+    (ended,) = [e for e in events if isinstance(e, rev.ContactEnded)]
+    assert (ended.contact_id, ended.reason, ended.agent_id) == (
+        voice.contact.id,
+        EndReason.COMPLETED,
+        "op01",
+    )
+    assert phone.heard_frames > 25  # the greeting, echoed by the customer's phone
