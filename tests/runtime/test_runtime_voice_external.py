@@ -16,13 +16,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 from telephony_support import free_port, run_sipp
-from test_runtime_voice_callback import QuickPrompts, sipp_listening
+from test_runtime_voice_callback import QuickPrompts, sipp_listening, with_trunk
 from test_runtime_voice_calls import MAIN_NUMBER, start_center
+from test_runtime_voice_transfers import bind_sipp_phone, run_agent_sipp
 from voice_support import TalkingCaller, mostly
 
 from madoguchi.core.config import CenterConfig, TrunkConfig
 from madoguchi.core.events import Event
 from madoguchi.core.flows.events import FlowExited
+from madoguchi.core.model import EndReason
+from madoguchi.core.routing import commands as rc
 from madoguchi.core.routing import events as rev
 from madoguchi.demo import open_around_the_clock
 from madoguchi.runtime.voice_external import InvalidExternalNumber, external_number
@@ -175,3 +178,53 @@ async def test_invalid_external_number_is_never_dialled(
     assert dialled == []
     assert "refused, not dialled" in caplog.text
     assert "failed: invalid_number" in caplog.text
+
+
+@pytest.mark.peer
+async def test_agent_phone_refers_caller_to_external_number(tmp_path: Path) -> None:
+    """A blind REFER to a number that is no agent or queue: the agent's phone is released (NOTIFY
+    200, BYE), the contact ends as transferred_external, the number is dialled and bridged."""
+    port = free_port()
+    partner = asyncio.create_task(
+        run_sipp("-sn", "uas", "-rtp_echo", "-p", str(port), "-m", "1", cwd=tmp_path, timeout=60)
+    )
+    await sipp_listening(port)
+    center = await start_center(
+        tmp_path, with_trunk(open_around_the_clock(load_sample_center()), port)
+    )
+    center.gateway.prompts = QuickPrompts()  # type: ignore[assignment]
+    events: list[Event] = []
+    center.runtime.listen(lambda _i, e: events.append(e))
+    agent_port = free_port()
+    bind_sipp_phone(center, "2001", agent_port)
+    await center.runtime.submit(rc.AgentLogin("op01", available=True))
+    agent = asyncio.create_task(run_agent_sipp(center, agent_port, "03-1234-5678", tmp_path))
+    caller = TalkingCaller(CALLER_HZ)
+    try:
+        await caller.dial(center.endpoint.port, MAIN_NUMBER)
+        await until(lambda: any(v.gather is not None for v in center.gateway.calls.values()))
+        caller.leg.send_dtmf("3")  # products and services: the general queue, op01
+        caller.talk()  # all along (a silent caller's call ends on the media time-out)
+        (voice,) = center.gateway.calls.values()
+        contact_id = voice.contact.id
+        await asyncio.wait_for(agent, 40)  # held, resumed, REFER accepted (NOTIFY 200), BYE
+        await until(lambda: voice.bridge is not None and voice.agent_call is not None)
+        assert voice.agent_call is not None
+        assert voice.agent_call.invite.uri == f"sip:81312345678@127.0.0.1:{port}"
+        caller.ears.fresh()  # from here on: the external party's echo
+        await until(lambda: mostly(caller.ears.heard, CALLER_HZ, at_least=25))
+        await caller.close()
+        result = await asyncio.wait_for(partner, 30)
+        assert result.returncode == 0, result.output
+        await until(lambda: center.gateway.calls == {})
+    finally:
+        await caller.close()
+        await center.stop()
+        for task in (partner, agent):
+            if not task.done():
+                task.cancel()
+    (ended,) = [e for e in events if isinstance(e, rev.ContactEnded)]
+    assert ended.contact_id == contact_id
+    assert ended.reason == EndReason.TRANSFERRED_EXTERNAL
+    assert ended.agent_id == "op01"
+    assert contact_id in center.runtime.engine.agents["op01"].wrapups  # after-contact work

@@ -535,6 +535,8 @@ class VoiceGateway:
             return
         if voice.ended:
             return
+        if isinstance(event, rev.ContactEnded) and event.reason is EndReason.TRANSFERRED_EXTERNAL:
+            return  # an agent's transfer out: voice_external carries the call on
         media = self.agent_media
         if isinstance(event, rev.ContactOffered):
             if media is not None and media.has_session(event.agent_id):

@@ -61,6 +61,15 @@ class InvalidExternalNumber(ValueError):
     """A transfer target that is not a possible phone number."""
 
 
+def possible_number(text: str) -> str | None:
+    """``text`` in E.164 when it is a possible phone number, else None (a REFER's target that
+    names no agent or queue)."""
+    try:
+        return external_number(text)
+    except InvalidExternalNumber:
+        return None
+
+
 def external_number(text: str, region: str = DEFAULT_REGION) -> str:
     """``text`` as an E.164 number to dial; :class:`InvalidExternalNumber` says why not."""
     cleaned = text.strip()
@@ -98,6 +107,26 @@ def transfer_to_number(
     voice.queued = False
     gateway._start_music(voice)  # what the caller hears while the number rings
     gateway._spawn(voice, _dial(gateway, voice, trunk, number, ring_timeout_s))
+
+
+def refer_to_number(gateway: VoiceGateway, voice: VoiceContact, call: Call, number: str) -> None:
+    """An agent's phone REFERred its caller to ``number`` (E.164, from :func:`external_number`):
+    a blind transfer out. The phone's REFER is accepted (NOTIFY 200) and its leg released; the
+    contact ends in routing at once as ``transferred_external`` (the agent goes to
+    after-contact work), and the caller hears music while the number is dialled as for a flow's
+    transfer. Without a trunk the REFER is refused (NOTIFY 480) and the agent keeps the caller."""
+    contact_id = voice.contact.id
+    trunk = _trunk(gateway, voice.contact.tenant)
+    if trunk is None:
+        call.notify_transfer(480)
+        return
+    call.notify_transfer(200)
+    log.info("agent %s transfers %s to external number %s", voice.agent_id, contact_id, number)
+    # the gateway lets routing's ContactEnded(transferred_external) pass: the call goes on
+    gateway._submit(rc.EndContact(contact_id, EndReason.TRANSFERRED_EXTERNAL))
+    gateway._release_agent(voice)  # the agent's leg hung up, music for the caller
+    voice.queued = False  # not waiting in routing: nothing to abandon if the caller hangs up
+    gateway._spawn(voice, _dial(gateway, voice, trunk, number, EXTERNAL_RING_TIMEOUT_S))
 
 
 def _trunk(gateway: VoiceGateway, tenant_id: str) -> Trunk | None:

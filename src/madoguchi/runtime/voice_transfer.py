@@ -8,11 +8,12 @@ phone's SIP requests into routing commands and media actions:
   submitted; the re-INVITE back to ``sendrecv`` resumes the bridge and submits ``ResumeContact``.
 * **Blind transfer** — REFER (RFC 3515) on the agent's call. The user part of ``Refer-To`` names
   the target: a queue id (``sip:orders@center``) → ``TransferContact(to_queue=…)``; an agent's
-  extension (``sip:2002@center``) → ``TransferContact(to_agent=…)``. The gateway answers the
-  phone's subscription with NOTIFY 200 when routing accepts the transfer (404 for an unknown
-  target, 480 when routing refuses), releases the agent's leg (BYE) and plays music to the
-  caller until routing's offer is answered by the new agent (a desk phone or a browser
-  softphone: the gateway connects them as it connected the first).
+  extension (``sip:2002@center``) → ``TransferContact(to_agent=…)``; a phone number that names
+  neither (``sip:0312345678@center``) is dialled over the tenant's trunk (``voice_external``).
+  The gateway answers the phone's subscription with NOTIFY 200 when routing accepts the
+  transfer (404 for an unknown target, 480 when routing refuses), releases the agent's leg
+  (BYE) and plays music to the caller until routing's offer is answered by the new agent (a
+  desk phone or a browser softphone: the gateway connects them as it connected the first).
 * **Attended transfer** — the agent first puts the caller on hold and dials a colleague's
   extension from the same phone: that INVITE (From an agent's extension, to another agent's
   extension) is a *consult call*, bridged agent ↔ agent without a contact or recording. A REFER
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from madoguchi.core.routing import commands as rc
+from madoguchi.runtime.voice_external import possible_number, refer_to_number
 from madoguchi.telephony.errors import SdpError
 from madoguchi.telephony.rtp.bridge import RtpBridge
 from madoguchi.telephony.rtp.endpoint import RtpEndpoint
@@ -248,6 +250,10 @@ class AgentCallControl:
         to_agent = next((a.id for a in config.agents if a.extension == user), None)
         is_queue = any(q.id == user for q in config.queues)
         if to_agent is None and not is_queue:
+            number = possible_number(user) if replaced is None else None
+            if number is not None:  # an outside number: dialled over the trunk
+                refer_to_number(gateway, voice, call, number)
+                return
             log.info("transfer of %s to unknown target %r", voice.contact.id, target)
             call.notify_transfer(404)
             return
