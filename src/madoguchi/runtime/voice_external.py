@@ -3,7 +3,9 @@
 
 A flow's ``transfer`` node with ``to: {number: …}`` hands the caller on with
 ``Transfer(TransferKind.NUMBER, target)``; the voice gateway gives it to
-:func:`transfer_to_number`:
+:func:`transfer_to_number`. An agent's phone that REFERs its caller to a number naming no agent
+or queue goes to :func:`refer_to_number` (the contact ends in routing as
+``transferred_external`` at once, the agent goes to after-contact work), then the same steps 2–4:
 
 1. The number is validated with ``phonenumbers`` (Japan the default region) and put in E.164.
    A number that is not a possible phone number is refused — logged, never dialled.
