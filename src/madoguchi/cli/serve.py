@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +12,18 @@ from typing import Annotated
 import typer
 
 from madoguchi.cli._common import fail_with_problems, parse_host_port
+
+
+def tune_gc() -> None:
+    """After start-up: collect once and freeze what is left out of the collector's way.
+
+    What exists once the center has started (configuration, routing tables, prompts, modules)
+    is never garbage; frozen, the collector's full passes no longer walk it. Thresholds stay
+    at Python's defaults: raising them (50,000, 50, 100) cut the total GC time at 200–500
+    calls/s in ``madoguchi bench sip_center`` but did not lower the longest pause reliably.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def serve(
@@ -78,6 +91,7 @@ async def _run(server: object) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     await server.start()
+    tune_gc()
     options = server.options
     typer.echo(f"madoguchi: SIP on {options.sip_host}:{server.endpoint.port}")
     if options.web:
