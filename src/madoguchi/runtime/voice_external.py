@@ -106,7 +106,6 @@ def transfer_to_number(
         _unreachable(gateway, voice, number, "no_trunk")
         return
     log.info("transfer of %s to external number %s: dialling", contact_id, number)
-    voice.queued = False
     gateway._start_music(voice)  # what the caller hears while the number rings
     gateway._spawn(voice, _dial(gateway, voice, trunk, number, ring_timeout_s))
 
@@ -185,6 +184,7 @@ def _bridge(
     gateway.stats["bridged"] += 1
     if contact_id in gateway.runtime.engine.contacts:
         gateway._submit(rc.EndContact(contact_id, EndReason.TRANSFERRED_EXTERNAL))
+    voice.queued = False  # out of routing: nothing to abandon when the caller hangs up
     log.info("transfer of %s to %s: answered, bridged", contact_id, number)
 
 
