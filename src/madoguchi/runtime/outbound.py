@@ -12,9 +12,14 @@ the connect rule hears the recorded message — business name, purpose, call-bac
 
 Ringing is bounded by the campaign's ``ring_timeout_s`` (then CANCEL: no answer). Early media —
 RTP from the callee's network before the answer, as a 183 Session Progress with SDP brings — is
-received on the call's leg (latched) and noted (``stats["early_media"]``, a log line); it is not
-recorded or classified (an announcement such as "this number is not in service" still ends as
-the final SIP status says). Invalid numbers never reach the trunk: the dialer refuses them when
+received on the call's leg (latched), noted (``stats["early_media"]``, a log line) and recorded
+until the answer or the final failure, at most ``EARLY_MEDIA_MAX_S`` (30 s), in
+``<recordings dir>/<dial id>-early.wav`` (the callee's audio on the left channel; the first packet,
+which starts the recording, is not in it). The path is logged with the dial's result and added to
+the stored attempt's notes (``early media: PATH``), so an operator can hear what the network said
+when a dial failed. It is not classified: an announcement such as "this number is not in
+service" still ends as the final SIP status says. A preview dial's agent does not hear it while
+the dial rings: the agent's leg is only set up (``ConnectContact``) once the callee answers. Invalid numbers never reach the trunk: the dialer refuses them when
 the list is imported and checks the do-not-call list at the moment of each dial.
 
 The trunk comes from the tenant's ``trunk`` in the center file (:meth:`Trunk.from_config`).
@@ -53,9 +58,11 @@ import collections
 import contextlib
 import logging
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -121,10 +128,16 @@ from madoguchi.store.campaigns import (
     today_counts,
 )
 from madoguchi.telephony.rtp.endpoint import RtpEndpoint
+from madoguchi.telephony.rtp.packet import RtpPacket
+from madoguchi.telephony.rtp.recorder import CALLER, StereoRecorder
 from madoguchi.telephony.sip.call import Call, CallState
 from madoguchi.telephony.sip.endpoint import SipEndpoint
 
 log = logging.getLogger("madoguchi.outbound")
+
+EARLY_MEDIA_MAX_S = 30.0
+"""The longest early media recording of a dial (the rest of a long ring is not kept)."""
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 #: Campaign modes the gateway paces by itself (preview dials are asked for by an agent).
@@ -254,6 +267,8 @@ class OutboundGateway:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self.stats = {"dials": 0, "answered": 0, "early_media": 0, "previews": 0}
+        self._early: dict[str, StereoRecorder] = {}
+        """dial id → the recorder of its early media, while it rings"""
         config = runtime.config
         agents = [a for a in config.agents if tenant is None or a.tenant == tenant]
         self.floor = BlendingFloor(agents)
@@ -724,12 +739,20 @@ class OutboundGateway:
             on_packet=lambda leg: self._early_media(dial_id, leg),
         )
 
-    async def _ring(self, call: Call, leg: RtpEndpoint, ring_timeout_s: float) -> DialOutcome:
-        """Wait for the answer; the outcome (the leg is closed unless answered)."""
-        outcome = await await_answer(call, leg, ring_timeout_s)
+    async def _ring(
+        self, dial_id: str, call: Call, leg: RtpEndpoint, ring_timeout_s: float
+    ) -> tuple[DialOutcome, Path | None]:
+        """Wait for the answer; the outcome (the leg is closed unless answered) and the early
+        media recording if the callee's network sent audio before the answer or the failure."""
+        try:
+            outcome = await await_answer(call, leg, ring_timeout_s)
+        finally:
+            early = self._early_done(dial_id)
         if outcome is DialOutcome.ANSWERED:
             self.stats["answered"] += 1
-        return outcome
+        if early is not None:
+            log.info("dial %s: %s; early media recorded in %s", dial_id, outcome.value, early)
+        return outcome, early
 
     async def _dial(self, run: CampaignRun, placed: DialPlaced) -> None:
         try:
@@ -748,8 +771,9 @@ class OutboundGateway:
             if call is None:
                 self._result(run, placed.dial_id, DialOutcome.FAILED)
                 return
-            outcome = await self._ring(call, leg, campaign.ring_timeout_s)
+            outcome, early = await self._ring(placed.dial_id, call, leg, campaign.ring_timeout_s)
             self._result(run, placed.dial_id, outcome)
+            self._note_early(run.attempts.get(placed.dial_id), early)
             if outcome is not DialOutcome.ANSWERED:
                 return
             if script is not None:
@@ -772,9 +796,46 @@ class OutboundGateway:
                 break
 
     def _early_media(self, dial_id: str, leg: RtpEndpoint) -> None:
-        leg.on_packet = None  # noted once per dial
+        """The first early media packet of a dial: record the rest until the answer or the
+        final failure (:meth:`_early_done`), at most ``EARLY_MEDIA_MAX_S`` seconds."""
+        leg.on_packet = None
         self.stats["early_media"] += 1
         log.info("dial %s: early media from the callee's network before the answer", dial_id)
+        if self.voice is None or dial_id in self._early:
+            return
+        loop = asyncio.get_running_loop()
+        name = _UNSAFE_NAME.sub("_", dial_id)
+        path = self.voice.recordings_dir / f"{name}-early.wav"
+        recorder = StereoRecorder(path, loop.time(), max_seconds=EARLY_MEDIA_MAX_S)
+        self._early[dial_id] = recorder
+
+        def record(packet: RtpPacket) -> None:
+            recorder.add_g711(CALLER, packet.payload, packet.payload_type, loop.time())
+
+        leg.on_packet = record
+
+    def _early_done(self, dial_id: str) -> Path | None:
+        """Finish the dial's early media recording; its path (None: no early media, or the
+        file could not be written, which is logged)."""
+        recorder = self._early.pop(dial_id, None)
+        if recorder is None:
+            return None
+        try:
+            return recorder.close()
+        except OSError:
+            log.exception("dial %s: could not write the early media recording", dial_id)
+            return None
+
+    def _note_early(self, attempt_id: int | None, path: Path | None) -> None:
+        """Put the early media recording's path in the attempt's notes (stored dials)."""
+        if attempt_id is None or path is None:
+            return
+        text = f"early media: {path}"
+
+        def change(attempt: DialAttemptRow) -> None:
+            attempt.notes = f"{attempt.notes}; {text}" if attempt.notes else text
+
+        self._store_preview(attempt_id, change)
 
     def _result(self, run: CampaignRun, dial_id: str, outcome: DialOutcome) -> None:
         run.ringing.pop(dial_id, None)
@@ -1056,8 +1117,9 @@ class OutboundGateway:
                 self._preview_result(dial, dial_id, DialOutcome.FAILED, now, "trunk failure")
                 self._give_back(dial.agent_id)
                 return
-            outcome = await self._ring(call, leg, dial.ring_timeout_s)
+            outcome, early = await self._ring(dial_id, call, leg, dial.ring_timeout_s)
             self._preview_result(dial, dial_id, outcome, now)
+            self._note_early(dial.attempt_id, early)
             if outcome is not DialOutcome.ANSWERED:
                 self._give_back(dial.agent_id)
                 return
