@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import wave
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -167,6 +170,102 @@ async def test_dialer_over_trunk_classifies_results_and_bridges_answered_callee(
     assert connected.wait_s < 2.0
     assert len(phone.answered) == 1
     assert phone.heard_frames > 20  # the agent's greeting, echoed by the callee, came back
+
+
+def rms_of(path: Path) -> float:
+    """The RMS level of a WAV file's left channel (the callee's side)."""
+    with wave.open(str(path), "rb") as wav:
+        assert (wav.getnchannels(), wav.getframerate()) == (2, 8000)
+        frames = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
+    assert len(frames) > 0
+    return float(np.sqrt(np.mean(frames[:, 0].astype(np.float64) ** 2)))
+
+
+@pytest.mark.peer
+async def test_early_media_of_each_dial_is_recorded_until_the_answer_or_the_failure(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="madoguchi.outbound")
+    ports = {"1": free_port(), "2": free_port()}
+    callees = [
+        asyncio.create_task(
+            run_sipp("-sf", str(SCENARIOS / "callee_early_media.xml"), "-p", str(ports["1"]),
+                     "-m", "1", cwd=tmp_path, timeout=40)
+        ),
+        asyncio.create_task(
+            run_sipp("-sf", str(SCENARIOS / "callee_early_media_then_404.xml"), "-p",
+                     str(ports["2"]), "-m", "1", cwd=tmp_path, timeout=40)
+        ),
+    ]  # fmt: skip
+    await asyncio.sleep(1.0)  # let sipp bind
+    server = CenterServer(
+        ServerOptions(
+            config=open_around_the_clock(load_sample_center()),
+            data_dir=tmp_path / "data",
+            sip_port=free_port(),
+            web=False,
+            phone_password_default=PASSWORD,
+            drain_timeout_s=1.0,
+        )
+    )
+    await server.start()
+    phone = AgentPhone(talk_s=1.0, ring_s=0.1, greeting_s=0.5)
+    events: list[Event] = []
+    server.runtime.listen(lambda _i, e: events.append(e))
+    campaign = Campaign(
+        id="renewal",
+        tenant="midori",
+        name="更新のご案内",
+        queue="orders",
+        status=CampaignStatus.RUNNING,
+        ring_timeout_s=6.0,
+        max_attempts=1,
+        calling_window=((TimeRange(0, 1440),),) * 7,
+        national_holidays_closed=False,
+    )
+    records = [ListRecord(id=f"r{d}", number=f"+8131234567{d}") for d in ("1", "2")]
+    dialer = Dialer(campaign, FixedRatioPacer(2.0), records=records)  # both at once
+    outbound = OutboundGateway(server.runtime, server.endpoint, server.gateway, RoutedTrunk(ports))
+    try:
+        extension = server.config.agent("op04").extension
+        assert extension is not None
+        await phone.endpoint.start()
+        status = await phone.endpoint.register(
+            f"sip:{extension}@127.0.0.1",
+            ("127.0.0.1", server.endpoint.port),
+            (extension, PASSWORD),
+            expires=600,
+        )
+        assert status == 200
+        await server.runtime.submit(
+            rc.AgentLogin("op04", work_mode=WorkMode.OUTBOUND, available=True)
+        )
+        outbound.add_campaign(CampaignRun(dialer, agents=("op04",), recorded_message="ご案内"))
+        pacing = asyncio.create_task(outbound.run())
+        results = await asyncio.wait_for(asyncio.gather(*callees), 60)
+        pacing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pacing
+    finally:
+        await outbound.close()
+        await phone.close()
+        await server.stop()
+    for result in results:
+        assert result.returncode == 0, result.output
+    resulted = {e.record_id: e for e in events if isinstance(e, DialResulted)}
+    assert {r: e.outcome for r, e in resulted.items()} == {
+        "r1": DialOutcome.ANSWERED,
+        "r2": DialOutcome.INVALID_NUMBER,  # the announcement does not change the final status
+    }
+    assert outbound.stats["early_media"] == 2
+    recordings = tmp_path / "data" / "recordings"
+    for record_id in ("r1", "r2"):
+        path = recordings / f"{resulted[record_id].dial_id}-early.wav"
+        assert path.exists(), sorted(p.name for p in recordings.iterdir())
+        with wave.open(str(path), "rb") as wav:  # 1.5 s of announcement before 200 / 404
+            assert 1.0 <= wav.getnframes() / 8000 <= 2.5
+        assert rms_of(path) > 100  # speech from the pcap (about 360), not silence (under 10)
+        assert any(str(path) in m for m in caplog.messages)  # logged with the result
 
 
 # ---------------------------------------------------------------- blending, stored campaigns
