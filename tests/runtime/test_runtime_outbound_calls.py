@@ -225,7 +225,24 @@ async def test_early_media_of_each_dial_is_recorded_until_the_answer_or_the_fail
     )
     records = [ListRecord(id=f"r{d}", number=f"+8131234567{d}") for d in ("1", "2")]
     dialer = Dialer(campaign, FixedRatioPacer(2.0), records=records)  # both at once
-    outbound = OutboundGateway(server.runtime, server.endpoint, server.gateway, RoutedTrunk(ports))
+    # attempt rows the recordings' paths are noted on (the campaign itself is not stored here)
+    sessions = outbound_tables(tmp_path)
+    with sessions() as db:
+        row = stored_campaign(db, [])
+        rows = {
+            dial_id: DialAttemptRow(
+                tenant="midori", campaign_id=row.id, record_id=None, number="+81312345670",
+                attempt=1, agent_id=None, placed_at=stamp(START), connected=False,
+                notes="earlier note" if dial_id.endswith("1") else "",
+            )
+            for dial_id in ("renewal-d1", "renewal-d2")
+        }  # fmt: skip
+        db.add_all(rows.values())
+        db.commit()
+        attempt_ids = {dial_id: attempt.id for dial_id, attempt in rows.items()}
+    outbound = OutboundGateway(
+        server.runtime, server.endpoint, server.gateway, RoutedTrunk(ports), sessions=sessions
+    )
     try:
         extension = server.config.agent("op04").extension
         assert extension is not None
@@ -240,7 +257,9 @@ async def test_early_media_of_each_dial_is_recorded_until_the_answer_or_the_fail
         await server.runtime.submit(
             rc.AgentLogin("op04", work_mode=WorkMode.OUTBOUND, available=True)
         )
-        outbound.add_campaign(CampaignRun(dialer, agents=("op04",), recorded_message="ご案内"))
+        run = CampaignRun(dialer, agents=("op04",), recorded_message="ご案内")
+        run.attempts.update(attempt_ids)
+        outbound.add_campaign(run)
         pacing = asyncio.create_task(outbound.run())
         results = await asyncio.wait_for(asyncio.gather(*callees), 60)
         pacing.cancel()
@@ -266,6 +285,11 @@ async def test_early_media_of_each_dial_is_recorded_until_the_answer_or_the_fail
             assert 1.0 <= wav.getnframes() / 8000 <= 2.5
         assert rms_of(path) > 100  # speech from the pcap (about 360), not silence (under 10)
         assert any(str(path) in m for m in caplog.messages)  # logged with the result
+        with sessions() as db:  # and in the attempt's notes, after what was there
+            attempt = db.get(DialAttemptRow, attempt_ids[resulted[record_id].dial_id])
+            assert attempt is not None
+            before = "earlier note; " if attempt_ids["renewal-d1"] == attempt.id else ""
+            assert attempt.notes == f"{before}early media: {path}"
 
 
 # ---------------------------------------------------------------- blending, stored campaigns
