@@ -19,8 +19,9 @@ which starts the recording, is not in it). The path is logged with the dial's re
 the stored attempt's notes (``early media: PATH``), so an operator can hear what the network said
 when a dial failed. It is not classified: an announcement such as "this number is not in
 service" still ends as the final SIP status says. A preview dial's agent does not hear it while
-the dial rings: the agent's leg is only set up (``ConnectContact``) once the callee answers. Invalid numbers never reach the trunk: the dialer refuses them when
-the list is imported and checks the do-not-call list at the moment of each dial.
+the dial rings: the agent's leg is only set up (``ConnectContact``) once the callee answers.
+Invalid numbers never reach the trunk: the dialer refuses them when the list is imported and
+checks the do-not-call list at the moment of each dial.
 
 The trunk comes from the tenant's ``trunk`` in the center file (:meth:`Trunk.from_config`).
 
