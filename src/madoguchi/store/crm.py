@@ -12,7 +12,6 @@ The tables are created by the Alembic revisions ``crm_0001`` and ``crm_0002`` (w
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -29,7 +28,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 from madoguchi.store.schema import Base as CrmBase
 from madoguchi.store.schema import JsonDocument
@@ -239,68 +237,17 @@ class WebhookDelivery(CrmBase):
 
 def create_crm_engine(url: str) -> Engine:
     """An engine for the CRM tables at ``url``; an in-memory SQLite database is shared by all
-    threads (one connection), so tests and the development server see one database.
+    threads (one connection), so tests and the development server see one database."""
+    from sqlalchemy.pool import StaticPool
 
-    That one connection is lent to one thread at a time (:class:`_LentStaticPool`): a thread
-    that asks for it while another has it waits until it is given back. Without that, two
-    threads (the web's worker threads, the webhook dispatcher, the outbound gateway) interleave
-    their
-    transactions on the same sqlite3 connection, and one commits or rolls back the other's
-    ("cannot commit - no transaction is active"). File and PostgreSQL databases give each
-    thread its own connection and need no lock."""
     from madoguchi.store.engine import create_store_engine, parse_url
 
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
         return create_store_engine(
-            url, poolclass=_LentStaticPool, connect_args={"check_same_thread": False}
+            url, poolclass=StaticPool, connect_args={"check_same_thread": False}
         )
     return create_store_engine(url)
-
-
-SHARED_CONNECTION_WAIT_S = 30.0
-"""How long a thread waits for the in-memory database's one connection before giving up."""
-
-
-class _LentStaticPool(StaticPool):
-    """SQLAlchemy's ``StaticPool`` (one connection for every checkout), lent to one thread at a
-    time. It may be given back from another thread than the one that took it (a session closed
-    elsewhere), so giving back is counted rather than owned, which ``threading.RLock`` would
-    refuse. (Nested sessions on one thread are not supported: ``StaticPool`` itself takes the
-    second check-in of its one connection for a double check-in.)"""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._free = threading.Condition()
-        self._holder: int | None = None
-        self._count = 0
-
-    def _do_get(self) -> ConnectionPoolEntry:
-        me = threading.get_ident()
-        with self._free:
-            if not self._free.wait_for(
-                lambda: self._holder in (None, me), timeout=SHARED_CONNECTION_WAIT_S
-            ):
-                raise TimeoutError(
-                    "the in-memory CRM database was held by another thread for "
-                    f"{SHARED_CONNECTION_WAIT_S:.0f} s"
-                )
-            self._holder = me
-            self._count += 1
-        return super()._do_get()
-
-    def _do_return_conn(self, record: ConnectionPoolEntry) -> None:
-        super()._do_return_conn(record)
-        with self._free:
-            self._count = max(0, self._count - 1)
-            if self._count == 0:
-                self._holder = None
-                self._free.notify_all()
-
-    def recreate(self) -> _LentStaticPool:
-        pool = super().recreate()
-        assert isinstance(pool, _LentStaticPool)
-        return pool
 
 
 def aware(moment: datetime) -> datetime:
